@@ -1,0 +1,96 @@
+"""The one place that knows about array libraries.
+
+Every public numeric function takes arrays from any namespace that follows the
+Python array API (NumPy, PyTorch, CuPy, array-api-strict), obtains the namespace
+once with :func:`array_namespace` and passes ``xp`` down. Nothing else in
+``wideminima.numeric`` imports an array library other than through here, and
+nothing here imports one eagerly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import InputError
+
+__all__ = ["array_namespace", "to_numpy", "as_float_array"]
+
+
+def array_namespace(*arrays: Any) -> Any:
+    """The array-API namespace shared by ``arrays``.
+
+    Plain NumPy arrays (and Python scalars/lists) give ``numpy`` itself, which
+    implements the standard since NumPy 2; anything else goes through
+    ``array_api_compat`` (the ``backends`` extra).
+    """
+    if all(isinstance(a, (np.ndarray, np.generic, int, float, list, tuple)) or a is None for a in arrays):
+        return np
+    try:
+        import array_api_compat
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        kinds = sorted({type(a).__module__ + "." + type(a).__name__ for a in arrays})
+        raise InputError(
+            f"arrays of type {', '.join(kinds)} need the array-api-compat package: "
+            "pip install 'wideminima[backends]'"
+        ) from exc
+    return array_api_compat.array_namespace(*[a for a in arrays if a is not None])
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """A float64 NumPy copy of ``array`` (moved to the host if it lives on a GPU)."""
+    if isinstance(array, np.ndarray):
+        return np.asarray(array, dtype=np.float64)
+    if hasattr(array, "detach"):  # torch
+        return array.detach().cpu().numpy().astype(np.float64)
+    if hasattr(array, "get"):  # cupy
+        return np.asarray(array.get(), dtype=np.float64)
+    return np.asarray(array, dtype=np.float64)
+
+
+def as_float_array(value: Any, name: str, xp: Any = np, ndim: int | None = None) -> Any:
+    """``value`` as a float64 array of namespace ``xp``, checked finite and of ``ndim`` dims.
+
+    Raises :class:`InputError` naming ``name`` when the value has the wrong
+    number of dimensions, is empty, or contains NaN or inf.
+    """
+    if xp is np:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"{name} is not a numeric array: {exc}") from None
+    else:
+        arr = value if hasattr(value, "shape") else xp.asarray(value)
+        if arr.dtype != xp.float64:
+            arr = xp.astype(arr, xp.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise InputError(f"{name} must have {ndim} dimensions, got shape {tuple(arr.shape)}")
+    if any(int(s) == 0 for s in arr.shape):
+        raise InputError(f"{name} is empty (shape {tuple(arr.shape)})")
+    if not bool(xp.all(xp.isfinite(arr))):
+        raise InputError(f"{name} contains NaN or inf")
+    return arr
+
+
+def device_of(array: Any) -> Any:
+    """The device ``array`` lives on (``"cpu"`` for NumPy)."""
+    if isinstance(array, np.ndarray):
+        return "cpu"
+    import array_api_compat
+
+    return array_api_compat.device(array)
+
+
+def eye_like(xp: Any, n: int, like: Any) -> Any:
+    """The float64 identity of size ``n`` in namespace ``xp`` on ``like``'s device."""
+    if xp is np:
+        return np.eye(n)
+    return xp.eye(n, dtype=xp.float64, device=device_of(like))
+
+
+def asarray_like(xp: Any, value: Any, like: Any) -> Any:
+    """``value`` (a NumPy array) as a float64 array of ``xp`` on ``like``'s device."""
+    if xp is np:
+        return np.asarray(value, dtype=np.float64)
+    return xp.asarray(value, dtype=xp.float64, device=device_of(like))

@@ -1,0 +1,1 @@
+"""Experiments on which minima training reaches, and the report that shows them (issue: experiments)."""
