@@ -1,4 +1,34 @@
-"""Symbolic engine: closed-form Hessians, flattest minima and exact widths of linear networks.
+"""Symbolic engine: closed-form Hessians, flattest minima, exact widths and certificates.
 
-SymPy is imported lazily by the submodules, so ``import wideminima`` stays fast.
+Public names are loaded on first use (PEP 562), so ``import wideminima.symbolic``
+imports neither SymPy nor mpmath; ``from wideminima.symbolic import scalar_hessian``
+loads only the module that defines it.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> submodule defining it
+_EXPORTS: dict[str, str] = {
+    "Certificate": "certificates",
+    "certify_lambda_max_above": "certificates",
+    "certify_lambda_max_below": "certificates",
+    "lambda_max_enclosure": "certificates",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
