@@ -1,0 +1,271 @@
+"""``wideminima train``: train a linear network, linear ResNet or MLP; save weights and trajectory.
+
+Reproduces the training experiments of theory.md, e.g. (resnet-zero-init-flattest,
+gd-excess-sharpness)::
+
+    wideminima train --model resnet --depth 3 --width 3 --target-seed 0 --init zero \\
+        --lr 0.1 --steps 20000 --tol 1e-12 --out w.npz --trajectory traj.json
+
+Data: ``--data FILE.npz`` (interfaces.md: X and Y, or Sigma_x with T or Sigma_yx),
+or ``--target-seed S``: a synthetic target T drawn by :func:`synthetic_target`
+(whitened population data y = T x, E[x x^T] = I; for an MLP or SGD, which need
+samples, ``--samples n`` rows x ~ N(0, I) with y = T x, drawn from the same seed).
+
+Outputs: ``--out`` weights (.npz, W1..WN; an MLP's biases are not part of the
+weights format and are reported, not saved), ``--trajectory`` (.json: an object
+with the configuration, the status and the rows; .csv: one row per logged step),
+both written atomically. The summary (``--json``: one JSON object on stdout) has
+the status, steps, final loss, gradient norm, lambda_max, the flattest bound and
+the sharpness ratio when the run ended at a global minimum of a linear model, and
+the output paths. Exit status 0 whatever the training status (divergence is a
+result, reported as ``"diverged"``); 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import InputError
+
+__all__ = ["configure", "run", "synthetic_target", "TARGET_KINDS"]
+
+TARGET_KINDS = ("margin", "gaussian", "spd")
+# Radius of the "margin" target around I: ||T - I||_F = 0.4 < 1 - 0.4 <= sigma_min(T),
+# inside the deficiency margin under which GD from the zero-init ResNet converges.
+_MARGIN_RADIUS = 0.4
+
+
+def synthetic_target(kind: str, output_dim: int, input_dim: int, seed: int) -> np.ndarray:
+    """A target T (output_dim, input_dim) drawn from ``numpy.random.default_rng(seed)``.
+
+    - ``margin`` (square only): T = I + 0.4 G / ||G||_F, G with i.i.d. N(0, 1) entries;
+      ||T - I||_F = 0.4 < sigma_min(T), the deficiency margin of resnet-zero-init-flattest.
+    - ``gaussian``: i.i.d. N(0, 1 / input_dim) entries.
+    - ``spd`` (square only): Q diag(s) Q^T, Q Haar-orthogonal (QR of a Gaussian, signs
+      fixed), s uniform in [0.5, 2]: symmetric positive definite.
+
+    >>> t = synthetic_target("margin", 3, 3, seed=0)
+    >>> round(float(np.linalg.norm(t - np.eye(3))), 12)
+    0.4
+    """
+    if kind not in TARGET_KINDS:
+        raise InputError(f"unknown target kind {kind!r}; choose one of {', '.join(TARGET_KINDS)}")
+    if min(output_dim, input_dim) < 1:
+        raise InputError(f"target dimensions must be >= 1, got {output_dim} x {input_dim}")
+    if kind != "gaussian" and output_dim != input_dim:
+        raise InputError(f"target kind {kind!r} needs a square target, got {output_dim} x {input_dim}; use --target-kind gaussian")
+    rng = np.random.default_rng(seed)
+    g = rng.standard_normal((output_dim, input_dim))
+    if kind == "margin":
+        return np.eye(input_dim) + _MARGIN_RADIUS * g / np.linalg.norm(g)
+    if kind == "gaussian":
+        return g / np.sqrt(input_dim)
+    q, r = np.linalg.qr(g)
+    q = q * np.sign(np.diag(r))
+    return (q * rng.uniform(0.5, 2.0, size=input_dim)) @ q.T
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the ``train`` arguments to ``parser``."""
+    model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=("linear", "resnet", "mlp"), default="linear", help="network type (default linear)")
+    model.add_argument("--depth", type=int, help="number of layers N (with --width)")
+    model.add_argument("--width", type=int, help="hidden width (default max(d_0, d_N)); a ResNet's width is d_0 = d_N")
+    model.add_argument("--widths", help="all widths d_0,...,d_N, comma separated (instead of --depth/--width)")
+    model.add_argument("--activation", choices=("relu", "leaky_relu", "tanh"), default="relu", help="MLP hidden activation")
+    model.add_argument("--negative-slope", type=float, default=0.01, help="leaky ReLU slope below 0 (default 0.01)")
+    model.add_argument("--bias", action="store_true", help="MLP layers with biases (initialised to 0)")
+    data = parser.add_argument_group("data (one of --data, --target-seed)")
+    data.add_argument("--data", help="data .npz: X and Y, or Sigma_x with T or Sigma_yx")
+    data.add_argument("--target-seed", type=int, help="synthetic whitened target T drawn with this seed")
+    data.add_argument("--target-kind", choices=TARGET_KINDS, help="margin (T = I + 0.4 G/||G||_F, default when square), gaussian (default otherwise), spd")
+    data.add_argument("--input-dim", type=int, help="d_0 of the synthetic target (default: --width, or the first of --widths)")
+    data.add_argument("--output-dim", type=int, help="d_N of the synthetic target (default: d_0)")
+    data.add_argument("--samples", type=int, default=256, help="samples drawn from the synthetic target for MLP/SGD (default 256)")
+    opt = parser.add_argument_group("optimisation")
+    opt.add_argument("--init", default=None, help="zero, gaussian, xavier, he, balanced, or a weights .npz (default: zero for resnet, else xavier)")
+    opt.add_argument("--init-scale", type=float, default=1e-3, help="entry scale of gaussian/balanced inits (default 1e-3)")
+    opt.add_argument("--optimizer", choices=("gd", "sgd"), default="gd", help="full-batch GD (exact population gradient) or minibatch SGD")
+    opt.add_argument("--batch-size", type=int, help="SGD minibatch size")
+    opt.add_argument("--lr", type=float, required=True, help="base step size eta")
+    opt.add_argument("--schedule", choices=("constant", "step", "cosine"), default="constant", help="step-size schedule")
+    opt.add_argument("--decay-gamma", type=float, default=0.1, help="step schedule: factor applied to eta every --decay-every steps (default 0.1)")
+    opt.add_argument("--decay-every", type=int, default=1000, help="step schedule: period in steps (default 1000)")
+    opt.add_argument("--final-lr", type=float, default=0.0, help="cosine schedule: step size at the last step (default 0)")
+    opt.add_argument("--steps", type=int, required=True, help="maximum number of steps")
+    opt.add_argument("--tol", type=float, default=None, help="converged when ||grad|| <= tol * (largest ||grad|| on the run) (default 1e-10)")
+    opt.add_argument("--divergence-factor", type=float, default=None, help="diverged when the loss exceeds this times max(L(W_0), L(0)) (default 1e6)")
+    opt.add_argument("--seed", type=int, default=0, help="seed of the init and the minibatch order (default 0)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--log-every", type=int, default=0, help="log a trajectory row every k steps (default: first and last only)")
+    out.add_argument("--sharpness-every", type=int, default=0, help="add lambda_max to the row every k steps (default never)")
+    out.add_argument("--out", help="write the final weights here (.npz, W1..WN)")
+    out.add_argument("--trajectory", help="write the trajectory here (.json or .csv)")
+    out.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def _widths(args: argparse.Namespace, d_in: int | None, d_out: int | None) -> list[int]:
+    if args.widths is not None:
+        try:
+            dims = [int(v) for v in args.widths.split(",")]
+        except ValueError:
+            raise InputError(f"--widths must be comma-separated integers, got {args.widths!r}") from None
+        if args.depth is not None and args.depth != len(dims) - 1:
+            raise InputError(f"--depth {args.depth} disagrees with --widths {args.widths} (depth {len(dims) - 1})")
+        return dims
+    if args.depth is None:
+        raise InputError("give --depth N (and optionally --width) or --widths d_0,...,d_N")
+    if args.depth < 1:
+        raise InputError(f"--depth must be >= 1, got {args.depth}")
+    if args.width is not None and args.width < 1:
+        raise InputError(f"--width must be >= 1, got {args.width}")
+    d_in = d_in if d_in is not None else args.width
+    d_out = d_out if d_out is not None else d_in
+    if d_in is None:
+        raise InputError("give --width (or --input-dim) to size the network")
+    width = args.width if args.width is not None else max(d_in, d_out)
+    if args.model == "resnet" and width != d_in:
+        raise InputError(f"a ResNet's width is the data dimension {d_in}, got --width {width}")
+    return [d_in] + [width] * (args.depth - 1) + [d_out]
+
+
+def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
+    """(data for :func:`train`, widths)."""
+    from wideminima.io import _read_npz, load_data
+
+    if (args.data is None) == (args.target_seed is None):
+        raise InputError("give exactly one of --data FILE.npz and --target-seed S")
+    if args.data is not None:
+        moments = load_data(args.data)
+        arrays = _read_npz(args.data)
+        data = (arrays["X"], arrays["Y"]) if {"X", "Y"} <= set(arrays) else moments
+        return data, _widths(args, moments.input_dim, moments.output_dim)
+    d_in = args.input_dim
+    if d_in is None and args.widths is not None:
+        d_in = _widths(args, None, None)[0]
+    dims = _widths(args, d_in, args.output_dim if args.output_dim is not None else None)
+    kind = args.target_kind or ("margin" if dims[0] == dims[-1] else "gaussian")
+    target = synthetic_target(kind, dims[-1], dims[0], args.target_seed)
+    if args.model == "mlp" or args.optimizer == "sgd":
+        if args.samples < 1:
+            raise InputError(f"--samples must be >= 1, got {args.samples}")
+        x = np.random.default_rng([args.target_seed, 1]).standard_normal((args.samples, dims[0]))
+        return (x, x @ target.T), dims
+    from wideminima.numeric import Moments
+
+    return Moments.whitened(target), dims
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _write_trajectory(path: str, config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> None:
+    from wideminima._atomic import atomic_open
+
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        text = json.dumps({"config": config, "status": status, "rows": [{k: _finite(v) for k, v in r.items()} for r in rows]}, indent=1)
+    elif suffix == ".csv":
+        flat = []
+        for row in rows:
+            cells: dict[str, Any] = {}
+            for key, value in row.items():
+                if isinstance(value, (list, tuple)):
+                    cells.update({f"{key}_{i}": v for i, v in enumerate(value)})
+                else:
+                    cells[key] = value
+            flat.append(cells)
+        columns = list(dict.fromkeys(k for cells in flat for k in cells))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
+        text = buffer.getvalue()
+    else:
+        raise InputError(f"--trajectory {path}: the extension must be .json or .csv")
+    with atomic_open(path, "w") as handle:
+        handle.write(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, save, print the summary; 0 on any training status."""
+    from wideminima.io import load_weights, save_weights
+    from wideminima.numeric import MLP, Schedule, train
+    from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
+
+    if args.trajectory is not None and Path(args.trajectory).suffix.lower() not in (".json", ".csv"):
+        raise InputError(f"--trajectory {args.trajectory}: the extension must be .json or .csv")
+    data, dims = _load(args)
+    model: Any = args.model
+    if model == "mlp":
+        model = MLP(tuple(dims), activation=args.activation, bias=args.bias, negative_slope=args.negative_slope)
+    init: Any = args.init
+    if init is not None and init.endswith(".npz"):
+        init = load_weights(init)
+    schedule = Schedule(args.schedule, gamma=args.decay_gamma, every=args.decay_every, final=args.final_lr)
+    result = train(
+        model,
+        data,
+        widths=None if args.model == "mlp" else dims,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        schedule=schedule,
+        init=init,
+        init_scale=args.init_scale,
+        seed=args.seed,
+        tol=args.tol if args.tol is not None else DEFAULT_TOL,
+        divergence_factor=args.divergence_factor if args.divergence_factor is not None else DIVERGENCE_FACTOR,
+        log_every=args.log_every,
+        sharpness_every=args.sharpness_every,
+        progress=not args.quiet,
+    )
+    summary: dict[str, Any] = {
+        "model": args.model,
+        "widths": dims,
+        "status": result.status,
+        "steps": result.steps,
+        "diverged_at": result.diverged_at,
+        "loss": result.loss,
+        "gradient_norm": result.gradient_norm,
+    }
+    summary.update(_final_sharpness(args.model, model, data, result))
+    summary["seconds"] = result.seconds
+    summary["steps_per_second"] = result.steps_per_second
+    if args.out is not None:
+        save_weights(args.out, result.weights)
+    if args.trajectory is not None:
+        config = {k: v for k, v in vars(args).items() if k != "run"}
+        _write_trajectory(args.trajectory, config, result.status, result.trajectory)
+    summary["weights"] = args.out
+    summary["trajectory"] = args.trajectory
+    summary = {k: _finite(v) for k, v in summary.items()}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        for key, value in summary.items():
+            if value is not None:
+                print(f"{key}: {value}")
+    return 0
+
+
+def _final_sharpness(kind: str, model: Any, data: Any, result: Any) -> dict[str, Any]:
+    """lambda_max at the end; the flattest bound and ratio when a linear model is at a global minimum."""
+    return {}
