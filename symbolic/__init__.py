@@ -1,7 +1,7 @@
 """Symbolic engine: closed-form Hessians, flattest minima, exact widths and certificates.
 
 Public names are loaded on first use (PEP 562), so ``import wideminima.symbolic``
-imports neither SymPy nor mpmath; ``from wideminima.symbolic import scalar_hessian``
+imports neither SymPy nor mpmath; ``from wideminima.symbolic import scalar_network``
 loads only the module that defines it.
 """
 
@@ -12,6 +12,12 @@ from typing import Any
 
 # public name -> submodule defining it
 _EXPORTS: dict[str, str] = {
+    "ScalarNetwork": "scalar",
+    "scalar_network": "scalar",
+    "Derivation": "derivation",
+    "Step": "derivation",
+    "scalar_derivation": "derivations",
+    "matrix_derivation": "derivations",
     "Certificate": "certificates",
     "certify_lambda_max_above": "certificates",
     "certify_lambda_max_below": "certificates",

@@ -1,0 +1,162 @@
+"""Derivations as objects: a list of steps, each a claim with its justification and machine check.
+
+A :class:`Step` is made by one of the constructors below, which run the check when
+the step is built and record the outcome; nothing else can set ``checked``:
+
+- :func:`identity_step` : claim ``lhs = rhs``; checked when ``expand(lhs - rhs)`` is
+  exactly 0 (every entry, for matrices), falling back to ``simplify`` once.
+- :func:`fact_step` : a claim decided by an exact SymPy computation the caller ran
+  (a ``bool`` that is exactly ``True``; SymPy's ``None`` "cannot decide" is not).
+- :func:`cited_step` : a claim SymPy does not check (a cited theorem, a definition):
+  ``checked`` is False and the reason is printed.
+
+A :class:`Derivation` renders as text, LaTeX and JSON; in JSON each step has
+``"checked": true|false``.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x")
+>>> d = Derivation("demo", ("x real",), (identity_step("square", "binomial formula", (x + 1) ** 2, x**2 + 2 * x + 1),
+...                                      identity_step("wrong", "typo", (x + 1) ** 2, x**2 + 1)))
+>>> [s.checked for s in d.steps], d.all_checked
+([True, False], False)
+>>> print(d.to_text().splitlines()[2])
+1. [checked] square: (x + 1)**2 = x**2 + 2*x + 1
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["Derivation", "Step", "cited_step", "fact_step", "identity_step", "is_zero"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: ``claim`` (words), ``formula`` (text) and ``latex`` (the same in LaTeX),
+    ``justification`` (why it holds), ``check`` (what the machine did) and ``checked``."""
+
+    claim: str
+    formula: str
+    latex: str
+    justification: str
+    check: str
+    checked: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "claim": self.claim,
+            "formula": self.formula,
+            "latex": self.latex,
+            "justification": self.justification,
+            "check": self.check,
+            "checked": self.checked,
+        }
+
+
+def _entries(expr: Any) -> list[Any]:
+    return list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+
+
+def is_zero(expr: Any) -> bool:
+    """True when ``expr`` (expression or matrix) is exactly zero: expand, then simplify as a fallback.
+
+    Never True on a numerical coincidence: only SymPy's exact ``== 0`` counts.
+    """
+    for entry in _entries(expr):
+        value = sp.expand(entry)
+        if value != 0 and sp.simplify(value) != 0:
+            return False
+    return True
+
+
+def identity_step(
+    claim: str, justification: str, lhs: Any, rhs: Any, *, formula: str | None = None, shown: tuple[Any, Any] | None = None
+) -> Step:
+    """A step claiming ``lhs = rhs``, checked by exact simplification of the difference.
+
+    ``shown`` replaces the two sides in the LaTeX rendering (e.g. an unevaluated
+    ``Derivative`` on the left instead of its value); the check always uses lhs and rhs.
+    """
+    if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase) or (
+        isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape
+    ):
+        ok, how = False, "not checked: the two sides have different shapes"
+    else:
+        ok = is_zero(lhs - rhs)
+        size = f" in all {lhs.rows}x{lhs.cols} entries" if isinstance(lhs, sp.MatrixBase) else ""
+        how = "SymPy: lhs - rhs " + ("simplifies to 0" if ok else "did NOT simplify to 0") + size
+    text = formula if formula is not None else f"{sp.sstr(lhs)} = {sp.sstr(rhs)}"
+    left, right = shown if shown is not None else (lhs, rhs)
+    latex = f"{sp.latex(left)} = {sp.latex(right)}"
+    return Step(claim, text, latex, justification, how, ok)
+
+
+def fact_step(claim: str, justification: str, holds: Any, check: str, *, formula: str = "", latex: str = "") -> Step:
+    """A step decided by an exact computation whose outcome is ``holds`` (checked only if it is ``True``)."""
+    ok = holds is True or holds is sp.true
+    how = f"SymPy: {check}" + ("" if ok else " (did NOT hold or could not be decided)")
+    return Step(claim, formula, latex, justification, how, ok)
+
+
+def cited_step(claim: str, justification: str, reason: str, *, formula: str = "", latex: str = "") -> Step:
+    """A step the machine does not check; ``reason`` says why."""
+    return Step(claim, formula, latex, justification, f"not machine-checked: {reason}", False)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A titled list of steps under stated assumptions."""
+
+    title: str
+    assumptions: tuple[str, ...]
+    steps: tuple[Step, ...]
+
+    @property
+    def all_checked(self) -> bool:
+        """Whether every step was machine-checked."""
+        return all(step.checked for step in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "assumptions": list(self.assumptions),
+            "all_checked": self.all_checked,
+            "steps": [dict(number=n, **step.to_dict()) for n, step in enumerate(self.steps, 1)],
+        }
+
+    def to_json(self) -> str:
+        """One JSON object (``"checked": true|false`` per step)."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    def to_text(self) -> str:
+        lines = [self.title, "Assumptions: " + "; ".join(self.assumptions)]
+        for n, step in enumerate(self.steps, 1):
+            mark = "checked" if step.checked else "NOT CHECKED"
+            lines.append(f"{n}. [{mark}] {step.claim}: {step.formula}" if step.formula else f"{n}. [{mark}] {step.claim}")
+            lines.append(f"   because: {step.justification}")
+            lines.append(f"   check:   {step.check}")
+        checked = sum(step.checked for step in self.steps)
+        lines.append(f"{checked} of {len(self.steps)} steps machine-checked.")
+        return "\n".join(lines)
+
+    def to_latex(self) -> str:
+        """A LaTeX fragment (an enumerate environment; needs amsmath)."""
+
+        def esc(text: str) -> str:
+            for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+                text = text.replace(a, b)
+            return text
+
+        out = [f"\\section*{{{esc(self.title)}}}", "Assumptions: " + esc("; ".join(self.assumptions)) + ".", "\\begin{enumerate}"]
+        for step in self.steps:
+            mark = "checked" if step.checked else "\\textbf{not checked}"
+            out.append(f"  \\item {esc(step.claim)} [{mark}]")
+            if step.latex:
+                out.append(f"  \\[ {step.latex} \\]")
+            out.append(f"  Because: {esc(step.justification)}. Check: {esc(step.check)}.")
+        out.append("\\end{enumerate}")
+        return "\n".join(out)
