@@ -1,0 +1,132 @@
+"""A claim: an id, a kind, a statement, a strategy of instances and a margin function.
+
+The claim holds on an instance iff its margin is >= 0. Margins are relative where
+that is the natural scale (e.g. lambda_max / (N s^(2-2/N)) - 1), so one error
+budget speaks for every size of instance.
+
+Write your own with :func:`claim` in a Python file and run ``wideminima verify FILE``::
+
+    from fractions import Fraction
+    from wideminima.property_tests import claim
+    from wideminima.strategies import global_minima
+
+    @claim(id="sharpness-at-least-bound", kind="conjecture",
+           statement="every global minimum has lambda_max >= N s^(2-2/N) (whitened)",
+           strategy=global_minima(max_depth=4, max_width=3))
+    def margin(m, ctx):
+        lam = ctx.lambda_max(ctx.output_gram(ctx.matrices(m.weights)))
+        bound = m.depth * ctx.power(ctx.top_singular_value(ctx.array(m.target_exact)), Fraction(2 * m.depth - 2, m.depth))
+        return lam / bound - 1
+
+The margin function receives the instance and an arithmetic ``ctx``
+(:mod:`wideminima.property_tests.arithmetic`); written once, it runs in float64
+during the search, at 50 digits when float64 cannot settle the sign, and in
+interval arithmetic to certify a refutation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from wideminima.errors import InputError
+
+__all__ = ["Claim", "claim", "KINDS", "DEFAULT_BUDGET"]
+
+KINDS = ("theorem", "empirical", "conjecture")
+
+# Default float64 error budget of a margin, relative: a margin built from the
+# eigenvalues of an n x n matrix (n <= 100) with entries of condition <= 1e4 is
+# accurate to about n * 1e4 * eps ~ 2e-10; 1e-9 leaves a factor of five, and is
+# far below the 1e-6 relative violations the checker must never miss.
+DEFAULT_BUDGET = 1e-9
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One checkable statement.
+
+    Attributes
+    ----------
+    id : lower-case words joined by hyphens (theory ids for the built-in claims).
+    kind : "theorem", "empirical" or "conjecture".
+    statement : the claim in words, with the margin it is checked through.
+    strategy : a Hypothesis strategy of instances, or a function of no arguments
+        returning one (built on first use, so importing claims stays fast).
+    margin : ``margin(instance, ctx) -> number``; the claim holds iff it is >= 0.
+    budget : bound on the float64 error of the margin (relative, like the margin);
+        a float or a function of the instance. Margins below it are re-evaluated.
+    exact : whether ``margin`` runs in 50-digit and interval arithmetic too (it
+        uses only ctx operations). Required for a certified refutation; empirical
+        claims whose margin needs float64-only code (training, SVD statistics)
+        set it False and are reported as refuted on the float64 evidence, said so.
+    certified_by : how a refutation of this claim is certified, in words.
+    examples_scale : examples per run relative to the profile's (for costly claims).
+    source : "builtin" or the file the claim was defined in.
+    """
+
+    id: str
+    kind: str
+    statement: str
+    strategy: Any
+    margin: Callable[[Any, Any], Any]
+    budget: float | Callable[[Any], float] = DEFAULT_BUDGET
+    exact: bool = True
+    certified_by: str = "interval evaluation of the margin at the saved float64 instance (mpmath.iv)"
+    examples_scale: float = 1.0
+    source: str = "builtin"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
+            raise InputError(f"claim id={self.id!r} must be lower-case words joined by hyphens, e.g. 'my-bound'")
+        if self.kind not in KINDS:
+            raise InputError(f"claim {self.id}: kind={self.kind!r} must be one of {', '.join(KINDS)}")
+        if not callable(self.margin):
+            raise InputError(f"claim {self.id}: margin={self.margin!r} must be a function margin(instance, ctx)")
+        if not (isinstance(self.examples_scale, (int, float)) and 0 < self.examples_scale <= 100):
+            raise InputError(f"claim {self.id}: examples_scale={self.examples_scale!r} must be in (0, 100]")
+        if not callable(self.budget) and not (isinstance(self.budget, (int, float)) and 0 <= self.budget < 1):
+            raise InputError(f"claim {self.id}: budget={self.budget!r} must be a number in [0, 1) or a function")
+
+    def search_strategy(self) -> Any:
+        """The Hypothesis strategy (calling the factory if one was given)."""
+        from hypothesis.strategies import SearchStrategy
+
+        strategy = self.strategy if isinstance(self.strategy, SearchStrategy) else self.strategy()
+        if not isinstance(strategy, SearchStrategy):
+            raise InputError(f"claim {self.id}: strategy must be a Hypothesis strategy, got {type(strategy).__name__}")
+        return strategy
+
+    def budget_for(self, instance: Any) -> float:
+        """The float64 error budget of the margin at ``instance``."""
+        return float(self.budget(instance) if callable(self.budget) else self.budget)
+
+
+def claim(
+    *,
+    id: str,  # noqa: A002 - the claim's id is called id everywhere in the toolkit
+    strategy: Any,
+    statement: str = "",
+    kind: str = "conjecture",
+    budget: float | Callable[[Any], float] = DEFAULT_BUDGET,
+    exact: bool = True,
+    certified_by: str | None = None,
+    examples_scale: float = 1.0,
+) -> Callable[[Callable[[Any, Any], Any]], Claim]:
+    """Decorator turning a margin function ``margin(instance, ctx)`` into a :class:`Claim`.
+
+    The decorated name is bound to the Claim; ``wideminima verify FILE`` runs every
+    Claim found at the top level of FILE, in the order they are defined.
+    """
+
+    def wrap(margin: Callable[[Any, Any], Any]) -> Claim:
+        extra = {} if certified_by is None else {"certified_by": certified_by}
+        return Claim(id=id, kind=kind, statement=statement or (margin.__doc__ or "").strip().split("\n")[0],
+                     strategy=strategy, margin=margin, budget=budget, exact=exact,
+                     examples_scale=examples_scale, source=getattr(margin, "__module__", "") or "", **extra)
+
+    return wrap

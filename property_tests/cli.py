@@ -1,0 +1,90 @@
+"""``wideminima verify``: check the built-in claims, or those of your files, and certify refutations.
+
+    wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
+                      [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
+
+Exit status: 0 nothing refuted, 1 some claim refuted, 2 bad usage or input (a
+claim file that does not import or defines no claim, an unknown claim id) or a
+claim that could not be checked (status "error").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from typing import Any
+
+from wideminima.errors import InputError
+
+__all__ = ["configure", "run"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add verify's arguments."""
+    parser.add_argument("files", nargs="*", metavar="CLAIM_FILE",
+                        help="Python files defining claims with @claim (default: the built-in theorem claims)")
+    parser.add_argument("--profile", choices=("dev", "ci", "thorough"), default=None,
+                        help="Hypothesis profile: examples per claim and determinism (default: ci when CI is set, "
+                             "else WIDEMINIMA_PROFILE or dev)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="search seed (default 0 for ci, random otherwise; always reported)")
+    parser.add_argument("--claim", action="append", default=[], metavar="ID", help="check only this claim (repeatable)")
+    parser.add_argument("--out", default="counterexamples", metavar="DIR",
+                        help="folder for counterexample .npz files (default ./counterexamples)")
+    parser.add_argument("--replay", default=None, metavar="NPZ",
+                        help="re-decide one saved counterexample instead of searching")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.set_defaults(run=run)
+
+
+def _select(claims: list[Any], wanted: list[str]) -> list[Any]:
+    if not wanted:
+        return claims
+    known = {c.id for c in claims}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise InputError(f"--claim {unknown[0]}: no such claim; known: {', '.join(sorted(known))}")
+    return [c for c in claims if c.id in wanted]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run verify as the arguments say; return the exit status."""
+    from .display import Progress, format_header, format_row, format_summary
+    from .engine import load_counterexample, replay, verify
+    from .loader import builtin_claims, load_claim_file, load_source
+    from .profiles import default_profile_name
+
+    profile = args.profile or default_profile_name()
+    if profile not in ("dev", "ci", "thorough"):
+        raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
+    claims = [c for f in args.files for c in load_claim_file(f)] if args.files else None
+    if args.replay is not None:
+        if claims is None:
+            meta, _ = load_counterexample(args.replay)
+            claims = load_source(str(meta.get("source", "builtin")))
+        result = replay(args.replay, claims, files=args.files)
+    else:
+        claims = _select(claims if claims is not None else builtin_claims(), args.claim)
+        seed = args.seed if args.seed is not None else (0 if profile == "ci" else secrets.randbelow(2**31))
+        progress = Progress(len(claims), enabled=not args.json)
+        if not args.json:
+            print(f"wideminima verify: {len(claims)} claim(s), profile {profile}, seed {seed}", file=sys.stderr)
+            print(format_header(), flush=True)
+
+        def on_result(row: Any) -> None:
+            progress.clear()
+            if not args.json:
+                print(format_row(row), flush=True)
+
+        result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
+                        on_claim=progress.claim, on_result=on_result)
+    if args.json:
+        print(json.dumps(result.as_json()))
+    else:
+        if args.replay is not None:
+            print(format_header())
+            print(format_row(result.claims[0]))
+        print(format_summary(result))
+    return result.exit_code

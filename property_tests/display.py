@@ -1,0 +1,63 @@
+"""The verify report as text: a progress line on stderr and one row per claim."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Any
+
+from .engine import ClaimResult, VerifyResult
+
+__all__ = ["Progress", "format_row", "format_header", "format_summary"]
+
+_COLUMNS = ("claim", "kind", "examples", "worst margin", "status", "seconds")
+_WIDTHS = (28, 10, 8, 12, 9, 7)
+
+
+def format_header() -> str:
+    return "  ".join(f"{name:<{w}}" if i < 2 or i == 4 else f"{name:>{w}}"
+                     for i, (name, w) in enumerate(zip(_COLUMNS, _WIDTHS)))
+
+
+def format_row(row: ClaimResult) -> str:
+    """id, kind, examples, worst margin, status, seconds; refutations and errors get a second line."""
+    worst = "-" if row.worst_margin is None else f"{row.worst_margin:.3g}"
+    cells = (row.id, row.kind, str(row.examples), worst, row.status, f"{row.seconds:.2f}")
+    line = "  ".join(f"{c:<{w}}" if i < 2 or i == 4 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, _WIDTHS)))
+    if row.status == "refuted" and row.counterexample:
+        line += f"\n    counterexample saved to {row.counterexample['file']}; reproduce: {row.reproduce}"
+    elif row.status == "error":
+        line += f"\n    {row.message}"
+    if row.unconfirmed:
+        line += f"\n    {row.unconfirmed} negative 50-digit margin(s) could not be certified in intervals"
+    return line
+
+
+def format_summary(result: VerifyResult) -> str:
+    s = result.summary
+    return (f"{s['verified']} verified, {s['refuted']} refuted, {s['error']} error "
+            f"(profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s)")
+
+
+class Progress:
+    """A one-line progress display on a terminal (nothing when ``stream`` is not a TTY)."""
+
+    def __init__(self, total: int, stream: IO[str] | None = None, enabled: bool = True) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
+        self.total = total
+
+    def claim(self, index: int, claim: Any) -> Any:
+        if not self.enabled:
+            return None
+
+        def update(done: int, planned: int) -> None:
+            self.stream.write(f"\r[{index + 1}/{self.total}] {claim.id}: {done}/{planned} examples\x1b[K")
+            self.stream.flush()
+
+        update(0, 0)
+        return update
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -1,0 +1,279 @@
+"""The verify engine: search each claim with Hypothesis, settle doubtful margins exactly, certify refutations.
+
+For every instance Hypothesis draws, the margin m is computed in float64 and
+compared with the claim's error budget b (relative, documented per claim):
+
+1. m >= b: the claim holds on the instance (m's float64 error is below b).
+2. m < b: m is re-evaluated at 50 digits (mpmath, :class:`MultiPrecision`). If
+   that value is >= -MP_ACCURACY the claim holds (float64 noise, never reported
+   as a refutation); the 50-digit value is what the report shows.
+3. Otherwise the margin is evaluated in interval arithmetic (:class:`Interval`),
+   which proves an enclosure of the exact margin of the saved float64 instance.
+   Only if its upper end is < 0 is the instance a refutation; Hypothesis then
+   shrinks it to a minimal one, which is saved (.npz, atomically) with a command
+   that replays it. A negative 50-digit margin that intervals cannot confirm is
+   counted as "unconfirmed" and reported, not called a refutation.
+
+Claims whose margin cannot run outside float64 (``exact=False``, empirical laws
+measured on training runs) skip steps 2-3: they are refuted when m < -b, and the
+report says the evidence is float64.
+
+``hypothesis.target(-m)`` steers the search towards small margins, so the worst
+margin reported is the result of a search, not of luck.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import InputError
+
+from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
+from .claims import Claim
+from .instances import decode, encode
+
+__all__ = ["Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "verify_claim", "replay", "MP_ACCURACY"]
+
+# A 50-digit evaluation of a margin of condition <= 1e15 is accurate to ~1e-35;
+# a 50-digit margin above -1e-30 is treated as zero (float64 noise), one below as a
+# candidate refutation that intervals must confirm.
+MP_ACCURACY = 1e-30
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The verdict on one instance: ``holds``, ``refuted`` (certified) or ``unconfirmed``."""
+
+    status: str
+    margin: float
+    float_margin: float
+    budget: float
+    digits: str = "float64"
+    enclosure: tuple[float, float] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"margin": self.margin, "float64_margin": self.float_margin, "budget": self.budget,
+                "evaluated_in": self.digits, "enclosure": list(self.enclosure) if self.enclosure else None}
+
+
+def _finite(claim: Claim, value: Any, where: str) -> float:
+    f = float(value)
+    if not math.isfinite(f):
+        raise ArithmeticError(f"claim {claim.id}: the margin is {f} in {where}")
+    return f
+
+
+def evaluate(claim: Claim, instance: Any) -> Evaluation:
+    """Decide the claim on one instance, escalating precision as the module docstring says."""
+    m = _finite(claim, claim.margin(instance, FLOAT64), "float64")
+    b = claim.budget_for(instance)
+    if m >= b:
+        return Evaluation("holds", m, m, b)
+    if not claim.exact:
+        return Evaluation("refuted" if m < -b else "holds", m, m, b)
+    mp = MultiPrecision()
+    with mp.active():
+        m50 = _finite(claim, claim.margin(instance, mp), "50-digit arithmetic")
+    if m50 >= -MP_ACCURACY:
+        return Evaluation("holds", m50, m, b, digits="mp50")
+    iv = Interval()
+    with iv.active():
+        box = claim.margin(instance, iv)
+        enclosure = (float(iv.iv.mpf(box).a), upper_end(iv.iv.mpf(box)))
+    status = "refuted" if enclosure[1] < 0 else "unconfirmed"
+    return Evaluation(status, m50, m, b, digits="mp50", enclosure=enclosure)
+
+
+@dataclass
+class ClaimResult:
+    """One row of the report (and of the JSON ``claims`` list)."""
+
+    id: str
+    kind: str
+    status: str  # verified | refuted | error
+    examples: int
+    worst_margin: float | None
+    counterexample: dict[str, Any] | None
+    reproduce: str
+    seconds: float
+    source: str = "builtin"
+    message: str = ""
+    escalated: int = 0
+    unconfirmed: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status, "examples": self.examples,
+                "worst_margin": self.worst_margin, "counterexample": self.counterexample,
+                "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
+                "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed}
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of a verify run (interfaces.md's JSON via :meth:`as_json`)."""
+
+    profile: str
+    seed: int
+    claims: list[ClaimResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s: sum(r.status == s for r in self.claims) for s in ("verified", "refuted", "error")}
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing refuted, 1 some claim refuted, 2 a claim could not be checked (error)."""
+        summary = self.summary
+        return 1 if summary["refuted"] else 2 if summary["error"] else 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"profile": self.profile, "seed": self.seed, "claims": [r.as_json() for r in self.claims],
+                "summary": self.summary, "seconds": round(self.seconds, 3)}
+
+
+class _Refuted(AssertionError):
+    """Raised inside the Hypothesis test so that it shrinks the counterexample."""
+
+
+@dataclass
+class _State:
+    examples: int = 0
+    worst: float = math.inf
+    escalated: int = 0
+    unconfirmed: int = 0
+    failure: tuple[Any, Evaluation] | None = None
+
+
+def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[str]) -> str:
+    head = "wideminima verify" + "".join(f" {f}" for f in files)
+    return f"{head} --claim {claim.id} --profile {profile} --seed {seed}"
+
+
+def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out_dir: str | Path,
+                        profile: str, seed: int) -> Path:
+    """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` atomically; return the path."""
+    from wideminima.io import save_npz
+
+    layout, arrays = encode(instance)
+    meta = {"claim": claim.id, "kind": claim.kind, "source": claim.source, "profile": profile, "seed": seed,
+            **evaluation.as_dict(), "certified_by": claim.certified_by}
+    path = Path(out_dir) / f"{claim.id}-seed{seed}.npz"
+    return save_npz(path, {**arrays, "__layout__": np.array(layout), "__meta__": np.array(json.dumps(meta))})
+
+
+def load_counterexample(path: str | Path) -> tuple[dict[str, Any], Any]:
+    """(metadata, instance) of a file written by :func:`save_counterexample`."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"--replay {p}: no such file")
+    try:
+        with np.load(p, allow_pickle=False) as archive:
+            arrays = {k: archive[k] for k in archive.files}
+        meta = json.loads(str(arrays.pop("__meta__")))
+        layout = str(arrays.pop("__layout__"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"--replay {p}: not a counterexample file written by wideminima verify ({exc})") from None
+    return meta, decode(layout, arrays)
+
+
+def _counterexample_record(claim: Claim, instance: Any, evaluation: Evaluation, path: Path) -> dict[str, Any]:
+    record = {"file": str(path), **evaluation.as_dict(), "certified_by": claim.certified_by if claim.exact
+              else "float64 evidence only (empirical claim; not interval-certified)"}
+    return record
+
+
+def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
+                 files: Sequence[str] = (), progress: Callable[[int, int], None] | None = None) -> ClaimResult:
+    """Search ``claim`` under the Hypothesis ``profile`` with ``seed``; see the module docstring."""
+    from hypothesis import HealthCheck, Verbosity, given, settings, target
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import HypothesisException
+
+    from .profiles import register_profiles
+
+    register_profiles()
+    start = time.perf_counter()
+    state = _State()
+    base = settings.get_profile(profile)
+    n_examples = max(1, round(base.max_examples * claim.examples_scale))
+    run_settings = settings(base, max_examples=n_examples, database=None, verbosity=Verbosity.quiet,
+                            deadline=None, report_multiple_bugs=False, print_blob=False,
+                            suppress_health_check=list(HealthCheck))
+    status, message, counterexample = "verified", "", None
+    reproduce = _reproduce_command(claim, profile, seed, files)
+    try:
+        strategy = claim.search_strategy()
+
+        @hypothesis_seed(seed)
+        @run_settings
+        @given(strategy)
+        def check(instance: Any) -> None:
+            evaluation = evaluate(claim, instance)
+            state.examples += 1
+            state.escalated += evaluation.digits != "float64"
+            state.unconfirmed += evaluation.status == "unconfirmed"
+            state.worst = min(state.worst, evaluation.margin)
+            if progress is not None:
+                progress(state.examples, n_examples)
+            target(-max(min(evaluation.float_margin, 1e300), -1e300), label="-margin")
+            if evaluation.status == "refuted":
+                state.failure = (instance, evaluation)
+                raise _Refuted(f"{claim.id}: margin {evaluation.margin:.3g}")
+
+        check()
+    except _Refuted:
+        instance, evaluation = state.failure  # the last failure is Hypothesis's minimal example
+        path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
+        status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
+        state.worst = evaluation.margin
+        reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
+    except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
+        status, message = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    worst = None if math.isinf(state.worst) else state.worst
+    return ClaimResult(claim.id, claim.kind, status, state.examples, worst, counterexample, reproduce,
+                       time.perf_counter() - start, claim.source, message, state.escalated, state.unconfirmed)
+
+
+def verify(claims: Sequence[Claim], profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
+           files: Sequence[str] = (), on_claim: Callable[[int, Claim], Callable[[int, int], None] | None] | None = None,
+           on_result: Callable[[ClaimResult], None] | None = None) -> VerifyResult:
+    """Run every claim; ``on_claim(i, claim)`` may return a per-example progress callback."""
+    start = time.perf_counter()
+    result = VerifyResult(profile, seed)
+    for i, c in enumerate(claims):
+        progress = on_claim(i, c) if on_claim is not None else None
+        row = verify_claim(c, profile, seed, out_dir=out_dir, files=files, progress=progress)
+        result.claims.append(row)
+        if on_result is not None:
+            on_result(row)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def replay(path: str | Path, claims: Sequence[Claim], *, files: Sequence[str] = ()) -> VerifyResult:
+    """Re-decide the saved counterexample ``path`` with the claim of the same id among ``claims``."""
+    start = time.perf_counter()
+    meta, instance = load_counterexample(path)
+    matches = [c for c in claims if c.id == meta.get("claim")]
+    if not matches:
+        raise InputError(f"--replay {path}: it is a counterexample to claim {meta.get('claim')!r}, "
+                         "which none of the given claim files defines")
+    c = matches[0]
+    evaluation = evaluate(c, instance)
+    status = {"refuted": "refuted", "holds": "verified"}.get(evaluation.status, "verified")
+    record = _counterexample_record(c, instance, evaluation, Path(path)) if status == "refuted" else None
+    message = "" if evaluation.status != "unconfirmed" else "50-digit margin negative but not interval-certified"
+    command = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
+    row = ClaimResult(c.id, c.kind, status, 1, evaluation.margin, record, command,
+                      time.perf_counter() - start, c.source, message, int(evaluation.digits != "float64"),
+                      int(evaluation.status == "unconfirmed"))
+    return VerifyResult(str(meta.get("profile", "replay")), int(meta.get("seed", 0)), [row], row.seconds)

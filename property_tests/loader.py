@@ -1,0 +1,82 @@
+"""Find claims: the built-in ones, the wrong variants, or those a user defines in a Python file.
+
+A claim file is any Python file; every :class:`~wideminima.property_tests.claims.Claim`
+bound at its top level (usually with the ``@claim`` decorator) is a claim, in the
+order of definition. A file that does not exist, fails to import or defines no
+claim raises :class:`~wideminima.errors.InputError` with one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+from wideminima.errors import InputError
+
+from .claims import Claim
+
+__all__ = ["builtin_claims", "load_claim_file", "claims_in", "load_source"]
+
+
+def claims_in(module: ModuleType, source: str) -> list[Claim]:
+    """The Claims bound at the top level of ``module``, each marked with ``source``."""
+    found: list[Claim] = []
+    for value in vars(module).values():
+        if isinstance(value, Claim) and all(value is not c for c in found):
+            found.append(replace(value, source=source))
+    for value in getattr(module, "CLAIMS", ()):
+        if isinstance(value, Claim) and all(value.id != c.id for c in found):
+            found.append(replace(value, source=source))
+    return found
+
+
+def builtin_claims() -> list[Claim]:
+    """One claim per result id of theory.md, in its order."""
+    from .theorems import BUILTIN_CLAIMS
+
+    return list(BUILTIN_CLAIMS)
+
+
+def load_claim_file(path: str | Path) -> list[Claim]:
+    """Import the user file ``path`` and return its claims (source = the absolute path)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such claim file")
+    name = f"_wideminima_claims_{abs(hash(str(p.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, p)
+    if spec is None or spec.loader is None:
+        raise InputError(f"{p}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except InputError as exc:
+        raise InputError(f"{p}: {exc}") from None
+    except BaseException as exc:  # any failure of user code is their input error, in one line
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        sys.modules.pop(name, None)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise InputError(f"{p}: failed to import: {type(exc).__name__}: {first}") from None
+    claims = claims_in(module, str(p.resolve()))
+    if not claims:
+        raise InputError(f"{p}: defines no claim (decorate a margin function with @claim from wideminima.property_tests)")
+    ids = [c.id for c in claims]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise InputError(f"{p}: claim ids must be unique, repeated: {', '.join(duplicates)}")
+    return claims
+
+
+def load_source(source: str) -> list[Claim]:
+    """Claims from a source recorded in a counterexample: "builtin", "module:NAME" or a file path."""
+    if source == "builtin":
+        return builtin_claims()
+    if source.startswith("module:"):
+        name = source[len("module:"):]
+        return claims_in(importlib.import_module(name), source)
+    return load_claim_file(source)
