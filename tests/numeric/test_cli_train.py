@@ -1,0 +1,140 @@
+"""``wideminima train``: outputs, summary, data sources, progress bar, bad input (one line, exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+
+from wideminima._cli import main
+from wideminima.io import load_weights, save_npz, save_weights
+from wideminima.numeric.cli_train import synthetic_target
+from wideminima.numeric.training import _ProgressBar
+
+THEORY_RUN = ["train", "--model", "resnet", "--depth", "3", "--width", "3", "--target-seed", "0", "--init", "zero",
+              "--lr", "0.1", "--steps", "20000", "--tol", "1e-12", "--quiet"]
+
+
+def _json(capsys) -> dict:
+    captured = capsys.readouterr()
+    return json.loads(captured.out)
+
+
+def test_theory_experiment_command(tmp_path, capsys) -> None:
+    out, traj = tmp_path / "w.npz", tmp_path / "traj.json"
+    assert main(THEORY_RUN + ["--out", str(out), "--trajectory", str(traj), "--log-every", "20", "--json"]) == 0
+    summary = _json(capsys)
+    assert summary["status"] == "converged" and summary["widths"] == [3, 3, 3, 3]
+    assert summary["weights"] == str(out) and summary["trajectory"] == str(traj)
+    weights = load_weights(out)
+    assert len(weights) == 3
+    target = synthetic_target("margin", 3, 3, 0)
+    product = weights[2] @ weights[1] @ weights[0]
+    assert np.linalg.norm(product - target) <= 1e-10 * np.linalg.norm(target)
+    saved = json.loads(traj.read_text())
+    assert saved["status"] == "converged" and saved["config"]["lr"] == 0.1
+    assert [r["step"] for r in saved["rows"]][:3] == [0, 20, 40] and saved["rows"][-1]["step"] == summary["steps"]
+
+
+def test_csv_trajectory_and_text_summary(tmp_path, capsys) -> None:
+    traj = tmp_path / "t.csv"
+    assert main(THEORY_RUN[:-5] + ["--steps", "50", "--trajectory", str(traj), "--log-every", "10", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "status: max_steps" in text and "steps: 50" in text
+    rows = list(csv.DictReader(traj.open()))
+    assert [int(r["step"]) for r in rows] == [0, 10, 20, 30, 40, 50]
+    assert float(rows[-1]["loss"]) < float(rows[0]["loss"])
+
+
+def test_divergence_is_reported_not_an_error(tmp_path, capsys) -> None:
+    out = tmp_path / "w.npz"
+    assert main(["train", "--depth", "3", "--width", "3", "--target-seed", "1", "--lr", "5", "--steps", "100",
+                 "--out", str(out), "--json", "--quiet"]) == 0
+    summary = _json(capsys)
+    assert summary["status"] == "diverged" and summary["diverged_at"] == summary["steps"]
+    assert all(np.isfinite(w).all() for w in load_weights(out))
+
+
+def test_mlp_with_sgd_on_synthetic_samples(capsys) -> None:
+    args = ["train", "--model", "mlp", "--widths", "3,8,2", "--activation", "tanh", "--bias", "--target-seed", "2",
+            "--samples", "64", "--optimizer", "sgd", "--batch-size", "16", "--lr", "0.1", "--steps", "200", "--json", "--quiet"]
+    assert main(args) == 0
+    first = _json(capsys)
+    assert main(args) == 0
+    assert _json(capsys)["loss"] == first["loss"]  # same seed, same numbers
+    assert first["widths"] == [3, 8, 2] and first["status"] in ("max_steps", "converged")
+
+
+@pytest.mark.parametrize("form", ["samples", "population"])
+def test_data_files_and_user_init(tmp_path, capsys, form: str) -> None:
+    rng = np.random.default_rng(3)
+    target = synthetic_target("margin", 2, 2, 3)
+    data = tmp_path / "data.npz"
+    if form == "samples":
+        x = rng.standard_normal((100, 2))
+        save_npz(data, {"X": x, "Y": x @ target.T})
+    else:
+        save_npz(data, {"Sigma_x": np.diag([2.0, 0.5]), "T": target})
+    init = tmp_path / "init.npz"
+    save_weights(init, [np.eye(2), np.eye(2)])
+    assert main(["train", "--data", str(data), "--depth", "2", "--init", str(init), "--lr", "0.1", "--steps", "5000",
+                 "--json", "--quiet"]) == 0
+    summary = _json(capsys)
+    assert summary["status"] == "converged" and summary["widths"] == [2, 2, 2]
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    pipe, tty = io.StringIO(), Terminal()
+    for stream in (pipe, tty):
+        bar = _ProgressBar(1000, enabled=True, stream=stream)
+        bar.start -= 10.0  # pretend the run has lasted 10 s
+        bar.last -= 10.0
+        bar.update(250, 0.5)
+        bar.close()
+    assert pipe.getvalue() == ""
+    # 250 of 1000 steps in 10 s: 30 s to go.
+    assert "250/1000" in tty.getvalue() and "ETA 0:30" in tty.getvalue() and tty.getvalue().endswith("\n")
+    quiet = Terminal()
+    bar = _ProgressBar(1000, enabled=False, stream=quiet)
+    bar.start -= 10.0
+    bar.update(250, 0.5)
+    assert quiet.getvalue() == ""
+
+
+def _bad(tmp_path):
+    nan = tmp_path / "nan.npz"
+    save_npz(nan, {"X": np.full((4, 3), np.nan), "Y": np.zeros((4, 3))})
+    empty = tmp_path / "empty.npz"
+    save_npz(empty, {"X": np.zeros((0, 3)), "Y": np.zeros((0, 3))})
+    base = ["train", "--lr", "0.1", "--steps", "10", "--quiet"]
+    return [
+        (base + ["--depth", "0", "--width", "3", "--target-seed", "0"], "--depth must be >= 1"),
+        (base + ["--depth", "2", "--width", "3"], "exactly one of --data"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--data", str(nan)], "exactly one of --data"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--init", "orthogonal"], "unknown init 'orthogonal'"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--trajectory", str(tmp_path / "t.txt")], ".json or .csv"),
+        (base + ["--depth", "2", "--data", str(tmp_path / "missing.npz")], "no such file"),
+        (base + ["--depth", "2", "--data", str(nan)], "contains NaN or inf"),
+        (base + ["--depth", "2", "--data", str(empty)], "is empty"),
+        (base + ["--model", "resnet", "--depth", "2", "--width", "4", "--input-dim", "3", "--target-seed", "0"], "ResNet's width"),
+        (base + ["--depth", "2", "--width", "3", "--output-dim", "2", "--target-seed", "0", "--target-kind", "spd"], "square target"),
+        (base + ["--widths", "3,x", "--target-seed", "0"], "comma-separated integers"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--optimizer", "sgd"], "SGD needs batch_size"),
+        (["train", "--depth", "2", "--width", "3", "--target-seed", "0", "--lr", "-1", "--steps", "10"], "lr must be a positive"),
+    ]
+
+
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys) -> None:
+    out = tmp_path / "w.npz"
+    for argv, message in _bad(tmp_path):
+        assert main(argv + ["--out", str(out)]) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err and "Traceback" not in err, (argv, err)
+        assert not out.exists()
