@@ -1,0 +1,80 @@
+"""Run the tasks of the experiments, in parallel over local cores, deterministically.
+
+Each task runs ``module.run_task(params, seed)`` with the seed from
+:func:`~wideminima.report.registry.task_seed`; results are returned keyed by
+(experiment, key) in task order, so they do not depend on the number of workers
+or on which task finishes first.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any
+
+from .progress import Progress
+from .registry import Task, task_seed
+
+__all__ = ["run_tasks", "execute"]
+
+def execute(module_name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Run one task in this process: ``module.run_task(params, seed)``."""
+    module = importlib.import_module(module_name)
+    return module.run_task(params, seed)
+
+
+def _init_worker() -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:  # pragma: no cover - the report extra is checked before running
+        pass
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    modules: dict[str, str],
+    *,
+    seed: int,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Results of every task, keyed by (experiment id, task key), in task order.
+
+    ``modules`` maps an experiment id to the module that defines its ``run_task``.
+    ``workers`` <= 1 runs everything in this process (same results).
+    """
+    keys = [(t.experiment, t.key) for t in tasks]
+    if len(set(keys)) != len(keys):
+        raise ValueError("task keys must be unique within an experiment")
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    # Costly tasks first: with few workers the longest task then does not end up last.
+    order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
+    if workers <= 1:
+        for i in order:
+            t = tasks[i]
+            results[keys[i]] = execute(modules[t.experiment], t.params, task_seed(seed, t.experiment, t.key))
+            if progress is not None:
+                progress.advance(t.cost, f"{t.experiment} {t.key}")
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
+            pending = {}
+            for i in order:
+                t = tasks[i]
+                future = pool.submit(execute, modules[t.experiment], t.params, task_seed(seed, t.experiment, t.key))
+                pending[future] = i
+            try:
+                while pending:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i = pending.pop(future)
+                        results[keys[i]] = future.result()
+                        if progress is not None:
+                            progress.advance(tasks[i].cost, f"{tasks[i].experiment} {tasks[i].key}")
+            except BaseException:
+                for future in pending:  # a failed task ends the run: do not start the others
+                    future.cancel()
+                raise
+    return {k: results[k] for k in keys}
