@@ -104,10 +104,11 @@ def test_gd_on_samples_is_gd_on_their_moments() -> None:
     common = dict(lr=0.05, steps=200, init="xavier", seed=3, tol=1e-30)
     from_moments = train("linear", Moments.from_samples(x, y), widths=[3, 4, 2], **common)
     from_samples = train(MLP((3, 4, 2), activation="linear"), (x, y), **common)
-    # Same GD iterates computed from moments vs by backprop over samples: rounding only,
-    # amplified over 200 contracting steps by at most the number of steps.
+    # Same GD iterates computed from moments vs by backprop over samples: each step's two
+    # gradients differ by rounding (a few eps relative) and GD descending the loss does not
+    # amplify them (seen: below 1 eps after 200 steps); 64 eps of ||W||.
     for a, b in zip(from_moments.weights, from_samples.weights):
-        np.testing.assert_allclose(a, b, rtol=0, atol=200 * 64 * EPS * np.linalg.norm(b))
+        np.testing.assert_allclose(a, b, rtol=0, atol=64 * EPS * np.linalg.norm(b))
 
 
 def test_same_seed_same_numbers() -> None:
@@ -151,8 +152,10 @@ def test_zero_init_resnet_on_spd_target_keeps_layers_equal_and_reaches_the_princ
     assert result.status == "converged"
     # In exact arithmetic the layers stay equal; in float64 each layer's gradient
     # A_k^T E B_k^T is the same matrix product in a different association order, so
-    # they may differ by rounding, O(eps) per step at most: bound (t + 1) * 16 eps.
-    assert all(gap <= (t + 1) * 16 * EPS for t, gap in gaps)
+    # they differ by rounding, a few eps per step. Layer differences lie along the
+    # imbalance, which gradient flow conserves (neither damped nor amplified), so the
+    # per-step roundings add like a random walk: bound 16 eps sqrt(t + 1) (seen: <= 1 eps).
+    assert all(gap <= 16 * EPS * math.sqrt(t + 1) for t, gap in gaps)
     eig, vec = np.linalg.eigh(target)
     root = (vec * eig ** (1.0 / depth)) @ vec.T
     # At convergence ||grad|| <= 1e-14 of its start, so the distance to the fixed point is ~1e-14
