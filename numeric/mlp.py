@@ -47,9 +47,24 @@ from wideminima.errors import InputError
 
 from ._backend import array_namespace, as_float_array, asarray_like, to_numpy
 
-__all__ = ["MLP", "ACTIVATIONS"]
+__all__ = ["MLP", "MLPExtremes", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "linear")
+
+
+@dataclass(frozen=True)
+class MLPExtremes:
+    """Extreme eigenvalues of an MLP's Hessian with their Lanczos residuals ||H v - lambda v||.
+
+    ``converged``: both residuals met the tolerance; ``products``: Hessian-vector products used.
+    """
+
+    lambda_max: float
+    lambda_min: float
+    residual_max: float
+    residual_min: float
+    converged: bool
+    products: int
 
 
 @dataclass(frozen=True)
@@ -173,6 +188,49 @@ class MLP:
             product = self.hessian_vector_product_unchecked(xp, checked, xs, ys, direction)
             columns.append(np.concatenate([to_numpy(p).reshape(-1) for p in product]))
         return np.stack(columns, axis=1)
+
+    def unflatten(self, vector: Any) -> list[Any]:
+        """Split a parameter vector (P,) into arrays of :meth:`parameter_shapes` (inverse of ``flatten``)."""
+        xp = array_namespace(vector)
+        out, start = [], 0
+        for shape in self.parameter_shapes():
+            size = int(np.prod(shape))
+            out.append(xp.reshape(vector[start : start + size], shape))
+            start += size
+        return out
+
+    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> "MLPExtremes":
+        """lambda_max and lambda_min (signed) of the full Hessian, by Lanczos on exact products.
+
+        Uses the numeric core's ``top_eigenpairs`` (dense for P <= 64, else Lanczos or
+        ARPACK) with its residual-based convergence test (``tol`` relative to ||H||).
+        """
+        from .lanczos import top_eigenpairs
+
+        xp, checked, xs, ys = self._prepared(params, x, y)
+        matvec = self._matvec(xp, checked, xs, ys)
+        top = top_eigenpairs(matvec, self.parameter_count, seed=seed, tol=tol, like=checked[0])
+        bottom = top_eigenpairs(matvec, self.parameter_count, seed=seed, tol=tol, like=checked[0], which="smallest")
+        return MLPExtremes(
+            float(top.values[0]), float(bottom.values[0]), float(top.residuals[0]), float(bottom.residuals[0]),
+            bool(top.converged and bottom.converged), top.products + bottom.products,
+        )
+
+    def hessian_trace(self, params: Sequence[Any], x: Any, y: Any, *, samples: int = 64, seed: int = 0) -> tuple[float, float]:
+        """Hutchinson's estimate of tr H with Rademacher probes, and its standard error."""
+        from .lanczos import hutchinson_trace
+
+        xp, checked, xs, ys = self._prepared(params, x, y)
+        matvec = self._matvec(xp, checked, xs, ys)
+        return hutchinson_trace(matvec, self.parameter_count, samples, np.random.default_rng(seed), like=checked[0])
+
+    def _matvec(self, xp: Any, params: list[Any], x: Any, y: Any) -> Any:
+        from .hessian import flatten
+
+        def matvec(vector: Any) -> Any:
+            return flatten(self.hessian_vector_product_unchecked(xp, params, x, y, self.unflatten(vector)))
+
+        return matvec
 
     # ----- the computations (no validation: the training loop calls these directly) -------
     def _split(self, params: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any] | None]:

@@ -183,3 +183,34 @@ def test_bad_parameters_and_samples() -> None:
         net.loss(params, x, np.full_like(y, np.inf))
     with pytest.raises(InputError, match="direction"):
         net.hessian_vector_product(params, x, y, direction[:2])
+
+
+@pytest.mark.parametrize("widths", [(2, 4, 2), (3, 8, 8, 2)])  # P = 16 (dense path) and P = 122 (Lanczos)
+def test_hessian_extremes_and_trace_match_the_dense_hessian(widths) -> None:
+    rng = np.random.default_rng(8)
+    net = MLP(widths, activation="tanh", bias=True)
+    params = [rng.standard_normal(s) / np.sqrt(s[-1]) for s in net.parameter_shapes()]
+    x, y = rng.standard_normal((20, widths[0])), rng.standard_normal((20, widths[-1]))
+    hess = net.dense_hessian(params, x, y)
+    eig = np.linalg.eigvalsh((hess + hess.T) / 2)
+    found = net.hessian_extremes(params, x, y)
+    assert found.converged
+    # Lanczos accepts a Ritz value with residual r <= 1e-10 ||H||; Weyl/Kahan: an eigenvalue lies
+    # within r, and the dense reference is exact to ~P eps ||H||.
+    scale = max(abs(eig[0]), abs(eig[-1]))
+    assert abs(found.lambda_max - eig[-1]) <= 1e-10 * scale + found.residual_max
+    assert abs(found.lambda_min - eig[0]) <= 1e-10 * scale + found.residual_min
+    estimate, stderr = net.hessian_trace(params, x, y, samples=400, seed=1)
+    # An unbiased estimate with its standard error: within 4 standard errors (fixed seed).
+    assert stderr > 0 and abs(estimate - np.trace(hess)) <= 4 * stderr
+
+
+def test_hessian_extremes_on_torch_arrays() -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("array_api_compat")
+    net, params, x, y, _ = _problem("tanh", bias=True, seed=9)
+    on_numpy = net.hessian_extremes(params, x, y)
+    on_torch = net.hessian_extremes([torch.tensor(p) for p in params], torch.tensor(x), torch.tensor(y))
+    # Same operator in another namespace, each converged to 1e-10 of ||H||.
+    assert on_torch.lambda_max == pytest.approx(on_numpy.lambda_max, rel=1e-9)
+    assert on_torch.lambda_min == pytest.approx(on_numpy.lambda_min, rel=1e-9, abs=1e-9 * on_numpy.lambda_max)

@@ -205,3 +205,16 @@ def test_bad_input_raises_one_clear_error(model, data, kwargs, match) -> None:
     args = dict(lr=0.1, steps=10) | kwargs
     with pytest.raises(InputError, match=match):
         train(model, datasets[data], **args)
+
+
+def test_mlp_sharpness_is_logged_every_k_steps() -> None:
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((30, 2))
+    y = np.tanh(x @ rng.standard_normal((2, 2)))
+    net = MLP((2, 5, 2), activation="tanh", bias=True)
+    result = train(net, (x, y), lr=0.1, steps=40, log_every=10, sharpness_every=20)
+    rows = {r["step"]: r for r in result.trajectory}
+    assert sorted(rows) == [0, 10, 20, 30, 40]
+    assert all(("lambda_max" in rows[t]) == (t % 20 == 0) for t in rows)
+    final = net.hessian_extremes(result.weights + result.biases, x, y)
+    assert rows[40]["lambda_max"] == final.lambda_max and rows[40]["lambda_min"] == final.lambda_min
