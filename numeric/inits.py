@@ -36,13 +36,14 @@ __all__ = ["INITS", "init_weights", "gaussian_init", "xavier_init", "he_init", "
 INITS = ("zero", "gaussian", "xavier", "he", "balanced")
 
 
-def _check_widths(widths: Sequence[int]) -> list[int]:
+def check_widths(widths: Sequence[int]) -> list[int]:
+    """``widths`` [d_0, ..., d_N] as integers; raises unless N >= 1 and every d_k >= 1."""
     try:
         dims = [int(d) for d in widths]
     except (TypeError, ValueError):
         raise InputError(f"widths must be positive integers, got {widths!r}") from None
     if len(dims) < 2:
-        raise InputError(f"depth must be >= 1 (at least two widths d_0, d_1), got widths={dims}")
+        raise InputError(f"depth N >= 1 needs at least two widths d_0, d_1, got widths={dims}")
     if min(dims) < 1:
         raise InputError(f"every width must be >= 1, got widths={dims}")
     return dims
@@ -56,19 +57,19 @@ def _check_scale(scale: float) -> float:
 
 def gaussian_init(widths: Sequence[int], scale: float, rng: np.random.Generator) -> list[np.ndarray]:
     """W_k with i.i.d. N(0, scale^2) entries."""
-    dims, s = _check_widths(widths), _check_scale(scale)
+    dims, s = check_widths(widths), _check_scale(scale)
     return [s * rng.standard_normal((dims[k + 1], dims[k])) for k in range(len(dims) - 1)]
 
 
 def xavier_init(widths: Sequence[int], rng: np.random.Generator) -> list[np.ndarray]:
     """Glorot normal: W_k entries N(0, 2 / (d_{k-1} + d_k))."""
-    dims = _check_widths(widths)
+    dims = check_widths(widths)
     return [np.sqrt(2.0 / (dims[k] + dims[k + 1])) * rng.standard_normal((dims[k + 1], dims[k])) for k in range(len(dims) - 1)]
 
 
 def he_init(widths: Sequence[int], rng: np.random.Generator) -> list[np.ndarray]:
     """He normal: W_k entries N(0, 2 / d_{k-1}) (for ReLU layers)."""
-    dims = _check_widths(widths)
+    dims = check_widths(widths)
     return [np.sqrt(2.0 / dims[k]) * rng.standard_normal((dims[k + 1], dims[k])) for k in range(len(dims) - 1)]
 
 
@@ -76,7 +77,7 @@ def balanced_init(widths: Sequence[int], scale: float, rng: np.random.Generator)
     """A balanced factorization of a random end-to-end matrix with N(0, scale^2) entries."""
     from wideminima.numeric import balanced_minimum
 
-    dims, s = _check_widths(widths), _check_scale(scale)
+    dims, s = check_widths(widths), _check_scale(scale)
     if min(dims[1:-1], default=dims[0]) < min(dims[0], dims[-1]):
         # A Gaussian end-to-end matrix has full rank min(d_0, d_N) almost surely; a
         # narrower hidden layer cannot carry it, so draw it with the bottleneck's rank.
@@ -90,7 +91,7 @@ def balanced_init(widths: Sequence[int], scale: float, rng: np.random.Generator)
 def init_weights(name: str, widths: Sequence[int], rng: np.random.Generator, *, scale: float = 1e-3) -> list[np.ndarray]:
     """The weights of scheme ``name`` (one of :data:`INITS`); ``scale`` is used by gaussian and balanced."""
     if name == "zero":
-        dims = _check_widths(widths)
+        dims = check_widths(widths)
         return zero_resnet_init(len(dims) - 1, check_resnet_widths(dims))
     if name == "gaussian":
         return gaussian_init(widths, scale, rng)

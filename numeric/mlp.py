@@ -46,6 +46,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import array_namespace, as_float_array, asarray_like, to_numpy
+from .inits import check_widths
 
 __all__ = ["MLP", "MLPExtremes", "ACTIVATIONS"]
 
@@ -80,14 +81,7 @@ class MLP:
     negative_slope: float = 0.01
 
     def __post_init__(self) -> None:
-        try:
-            dims = tuple(int(d) for d in self.widths)
-        except (TypeError, ValueError):
-            raise InputError(f"widths must be a list of positive integers, got {self.widths!r}") from None
-        if len(dims) < 2:
-            raise InputError(f"an MLP needs depth N >= 1, i.e. at least two widths, got widths={list(dims)}")
-        if min(dims) < 1:
-            raise InputError(f"every width must be >= 1, got widths={list(dims)}")
+        dims = tuple(check_widths(self.widths))
         if self.activation not in ACTIVATIONS:
             raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if not np.isfinite(self.negative_slope):

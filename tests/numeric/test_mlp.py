@@ -155,7 +155,7 @@ def test_torch_arrays_and_autograd_agree(activation: str, bias: bool) -> None:
         (dict(widths=(3,)), "depth N >= 1"),
         (dict(widths=(3, 0, 2)), "width must be >= 1"),
         (dict(widths=(3, 2), activation="softplus"), "unknown activation 'softplus'"),
-        (dict(widths="abc"), "widths"),
+        (dict(widths="abc"), "widths must be positive integers"),
     ],
 )
 def test_bad_architecture(kwargs, match: str) -> None:

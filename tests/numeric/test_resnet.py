@@ -63,7 +63,7 @@ def test_inits_are_reproducible_and_reject_bad_input() -> None:
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     with pytest.raises(InputError, match="unknown init 'orthogonal'"):
         init_weights("orthogonal", [3, 3], np.random.default_rng(0))
-    with pytest.raises(InputError, match="depth must be >= 1"):
+    with pytest.raises(InputError, match="depth N >= 1"):
         init_weights("xavier", [3], np.random.default_rng(0))
     with pytest.raises(InputError, match="scale must be a positive"):
         gaussian_init([3, 3], -1.0, np.random.default_rng(0))
