@@ -1,0 +1,112 @@
+"""The output gram: the Hessian at a global minimum seen from the output side (theory id output-gram-spectrum).
+
+At a global minimum H = J^T J with J: D -> (sum_k A_k D_k B_k) Sigma_x^{1/2}, so the
+nonzero eigenvalues of H are those of J J^T, which acts on (d_N, d_0) matrices as
+
+    M -> sum_k L_k M R_k,    L_k = A_k A_k^T (d_N, d_N),   R_k = Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2} (d_0, d_0).
+
+With the row-major vec used throughout (``M.reshape(-1)``) this is the matrix
+G = sum_k L_k (kron) R_k; theory.md writes the same operator with the column-major
+vec, R_k (kron) L_k. Its size (d_N d_0) does not grow with depth or hidden width.
+The N pairs (L_k, R_k) cost O(N) matrix products (prefix and suffix products).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._backend import array_namespace, asarray_like, to_numpy
+from .moments import Moments
+from .network import check_weights, products_after, products_before
+
+__all__ = ["GramFactors", "gram_factors", "output_gram", "hessian_trace"]
+
+
+@dataclass(frozen=True)
+class GramFactors:
+    """The pairs defining G = sum_k L_k (kron) R_k, stacked for few large products.
+
+    Attributes
+    ----------
+    left : (N, d_N, d_N) array, left[k-1] = A_k A_k^T.
+    right : (N, d_0, d_0) array, right[k-1] = Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}.
+    after, before_whitened : the lists [A_k] and [B_k Sigma_x^{1/2}], kept to map
+        output-space vectors back to parameter space (J^T).
+    """
+
+    left: Any
+    right: Any
+    after: list[Any]
+    before_whitened: list[Any]
+
+    @property
+    def depth(self) -> int:
+        return int(self.left.shape[0])
+
+    def apply(self, block: Any) -> Any:
+        """G applied to a stack of output matrices: (b, d_N, d_0) -> (b, d_N, d_0).
+
+        Done as two large products: M [R_1 ... R_N] (all k at once), then
+        [L_1 ... L_N] times the stacked results.
+        """
+        xp = array_namespace(block)
+        n, dn, d0 = self.depth, int(self.left.shape[1]), int(self.right.shape[1])
+        b = int(block.shape[0])
+        right_wide = xp.reshape(xp.permute_dims(self.right, (1, 0, 2)), (d0, n * d0))  # [R_1 ... R_N]
+        left_wide = xp.reshape(xp.permute_dims(self.left, (1, 0, 2)), (dn, n * dn))  # [L_1 ... L_N]
+        mr = xp.reshape(block, (b * dn, d0)) @ right_wide  # rows (j, i), columns (k, c)
+        mr = xp.permute_dims(xp.reshape(mr, (b, dn, n, d0)), (2, 1, 0, 3))  # (k, i, j, c)
+        out = left_wide @ xp.reshape(mr, (n * dn, b * d0))  # (d_N, b d_0)
+        return xp.permute_dims(xp.reshape(out, (dn, b, d0)), (1, 0, 2))
+
+    def to_parameters(self, matrix: Any) -> list[Any]:
+        """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
+        return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
+
+
+def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
+    """The factors (L_k, R_k) of the output gram; ``sigma_x`` None means the identity."""
+    weights = check_weights(weights)
+    xp = array_namespace(*weights)
+    after = products_after(weights)
+    before = products_before(weights)
+    if sigma_x is not None:
+        sx = to_numpy(sigma_x)
+        root = Moments(sx, np.zeros((1, sx.shape[0]))).sigma_x_sqrt  # validates Sigma_x (SPD)
+        before = [b @ asarray_like(xp, root, weights[0]) for b in before]
+    left = xp.stack([a @ a.T for a in after])
+    right = xp.stack([b.T @ b for b in before])
+    return GramFactors(left, right, after, before)
+
+
+def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:
+    """The dense (d_N d_0, d_N d_0) output gram G = sum_k A_k A_k^T (kron) Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}.
+
+    Row-major vec (see the module docstring). ``sigma_x`` None means the identity.
+
+    >>> import numpy as np
+    >>> g = output_gram([np.array([[2.0]]), np.array([[3.0]])])   # H = g g^T, g = (3, 2)
+    >>> float(g[0, 0])
+    13.0
+    """
+    factors = gram_factors(weights, sigma_x)
+    xp = array_namespace(factors.left)
+    dn, d0 = int(factors.left.shape[1]), int(factors.right.shape[1])
+    kron = factors.left[:, :, None, :, None] * factors.right[:, None, :, None, :]
+    return xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+
+
+def hessian_trace(weights: Sequence[Any], sigma_x: Any = None) -> float:
+    """tr H at a global minimum: sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (theory id output-gram-spectrum).
+
+    >>> import numpy as np
+    >>> hessian_trace([np.array([[2.0]]), np.array([[3.0]])])   # 3^2 + 2^2
+    13.0
+    """
+    factors = gram_factors(weights, sigma_x)
+    xp = array_namespace(factors.left)
+    return float(xp.sum(xp.linalg.trace(factors.left) * xp.linalg.trace(factors.right)))

@@ -1,0 +1,146 @@
+"""Path gains, balance and coupling of the layers of a linear network (host-side summaries, NumPy out).
+
+Theory ids: near-balance (path gains g_k = ||W_{k:1} v||, layer gains r_k = g_k / g_{k-1})
+and coupling-at-flattest (f_k = W_{k:1} v / s^(k/N) is a left singular vector of W_k and
+a right singular vector of W_{k+1}, singular value s^(1/N), at every flattest minimum).
+Inputs may come from any array namespace; they are copied to NumPy (these are
+small SVDs and norms). v is the top right singular vector of W_{N:1} (= T at a
+global minimum) unless given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import InputError
+
+from ._backend import to_numpy
+from .flatness import top_singular_pair
+from .network import check_weights, end_to_end
+
+__all__ = ["path_gains", "layer_gains", "imbalance", "coupling", "path_residuals"]
+
+_EPS = float(np.finfo(np.float64).eps)
+# Singular values within this relative distance form one cluster (their vectors are not individually defined).
+_CLUSTER = 1e-8
+
+
+def _numpy_weights(weights: Sequence[Any]) -> list[np.ndarray]:
+    return [to_numpy(w) for w in check_weights(weights)]
+
+
+def path_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+    """[g_0, ..., g_N], g_k = ||W_{k:1} v|| (g_0 = 1; g_N = s when v is the top right singular vector).
+
+    >>> path_gains([np.diag([2.0, 1.0]), np.diag([3.0, 1.0])]).tolist()
+    [1.0, 2.0, 6.0]
+    """
+    ws = _numpy_weights(weights)
+    if v is None:
+        v = top_singular_pair(end_to_end(ws))[2]
+    v = np.asarray(to_numpy(v), dtype=np.float64).reshape(-1)
+    if v.shape[0] != ws[0].shape[1] or not np.all(np.isfinite(v)) or np.linalg.norm(v) == 0:
+        raise InputError(f"v must be a finite nonzero vector of length d_0 = {ws[0].shape[1]}, got shape {v.shape}")
+    x = v / np.linalg.norm(v)
+    gains = [1.0]
+    for w in ws:
+        x = w @ x
+        gains.append(float(np.linalg.norm(x)))
+    return np.array(gains)
+
+
+def layer_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+    """[r_1, ..., r_N], r_k = g_k / g_{k-1} (theory id near-balance).
+
+    Raises InputError when the path dies (some g_{k-1} = 0), where the ratios are undefined.
+
+    >>> layer_gains([np.diag([2.0, 1.0]), np.diag([3.0, 1.0])]).tolist()
+    [2.0, 3.0]
+    """
+    gains = path_gains(weights, v)
+    if np.any(gains[:-1] == 0):
+        raise InputError("the top path is annihilated (some g_k = 0): layer gains are undefined; is W_N...W_1 = 0?")
+    return gains[1:] / gains[:-1]
+
+
+def imbalance(weights: Sequence[Any]) -> np.ndarray:
+    """[||W_{k+1}^T W_{k+1} - W_k W_k^T||_F / (||W_{k+1}^T W_{k+1}||_F + ||W_k W_k^T||_F)]_{k=1..N-1}, in [0, 1].
+
+    Zero exactly at balanced points; scale-free (relative to the two layers' own size; 0 when both vanish).
+
+    >>> imbalance([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])]).tolist()
+    [0.0]
+    """
+    ws = _numpy_weights(weights)
+    out = []
+    for lower, upper in zip(ws[:-1], ws[1:]):
+        a, b = upper.T @ upper, lower @ lower.T
+        scale = np.linalg.norm(a) + np.linalg.norm(b)
+        out.append(float(np.linalg.norm(a - b) / scale) if scale > 0 else 0.0)
+    return np.array(out)
+
+
+def _clusters(sv: np.ndarray, floor: float) -> list[np.ndarray]:
+    """Index groups of singular values above ``floor``, grouped when within _CLUSTER relatively."""
+    groups: list[list[int]] = []
+    for i, s in enumerate(sv):
+        if s <= floor:
+            break
+        if groups and sv[groups[-1][-1]] - s <= _CLUSTER * sv[groups[-1][-1]]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return [np.array(g) for g in groups]
+
+
+def coupling(weights: Sequence[Any]) -> np.ndarray:
+    """[c_1, ..., c_{N-1}] in [0, 1]: how much W_k's outputs line up with W_{k+1}'s inputs.
+
+    c_k = max |<x, y>| over unit x in a left singular subspace of W_k and unit y in
+    a right singular subspace of W_{k+1}, both with non-negligible singular values
+    (> max(shape) eps sigma_1). Singular values equal to within 1e-8 relative form one
+    subspace, so the number does not depend on an arbitrary choice of basis; for
+    simple singular values it is max |<left vector of W_k, right vector of W_{k+1}>|.
+    Equals 1 at every flattest minimum (theory id coupling-at-flattest).
+    """
+    ws = _numpy_weights(weights)
+    out = []
+    for lower, upper in zip(ws[:-1], ws[1:]):
+        u_low, s_low, _ = np.linalg.svd(lower)
+        _, s_up, vt_up = np.linalg.svd(upper)
+        best = 0.0
+        for group_low in _clusters(s_low, max(lower.shape) * _EPS * (s_low[0] if s_low.size else 0.0)):
+            for group_up in _clusters(s_up, max(upper.shape) * _EPS * (s_up[0] if s_up.size else 0.0)):
+                overlap = u_low[:, group_low].T @ vt_up[group_up].T
+                best = max(best, float(np.linalg.norm(overlap, 2)))
+        out.append(min(best, 1.0))  # a cosine; rounding can put it a few ulps above 1
+    return np.array(out)
+
+
+def path_residuals(weights: Sequence[Any]) -> np.ndarray:
+    """Residuals of the coupling-at-flattest relations, one per layer, scale-free.
+
+    With (s, u, v) the top singular pair of W_{N:1} and f_k = W_{k:1} v / s^(k/N),
+    entry k is max(| ||f_k|| - 1 |, ||W_k^T f_k - s^(1/N) f_{k-1}|| / s^(1/N)). (The
+    relation W_k f_{k-1} = s^(1/N) f_k holds by the definition of f_k.) All entries
+    are 0 at every flattest minimum; they measure how far a point is from it.
+
+    >>> path_residuals([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])]).tolist()
+    [0.0, 0.0]
+    """
+    ws = _numpy_weights(weights)
+    s, _, v = top_singular_pair(end_to_end(ws))
+    if s == 0:
+        raise InputError("W_N...W_1 = 0: there is no top path, so its relations are undefined")
+    depth = len(ws)
+    root = s ** (1.0 / depth)
+    prev, x, out = v, v, []
+    for k, w in enumerate(ws, start=1):
+        x = w @ x
+        f = x / s ** (k / depth)
+        out.append(max(abs(float(np.linalg.norm(f)) - 1.0), float(np.linalg.norm(w.T @ f - root * prev)) / root))
+        prev = f
+    return np.array(out)

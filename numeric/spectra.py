@@ -1,0 +1,252 @@
+"""Sharpness and extreme Hessian eigenvalues of deep linear networks.
+
+- :func:`sharpness` at a global minimum, through the output gram (theory id
+  output-gram-spectrum): dense and exact when d_N d_0 <= 400, else matrix-free
+  Lanczos started from u v^T (the bilinear-lower-bound direction, an exact
+  eigenvector at balanced minima) plus a small seeded random part so that no
+  eigendirection is missed. The eigenvector is mapped back to parameter space
+  (v = J^T m / sqrt(lambda)) and its residual is measured with the full Hessian.
+- :func:`hessian_extremes` anywhere: Lanczos on exact full-Hessian products for the
+  largest and the smallest signed eigenvalue.
+- :func:`global_minimum_test`: the documented relative test that decides whether
+  a point is a global minimum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import NotAGlobalMinimumError
+
+from ._backend import array_namespace, asarray_like, to_numpy
+from .flatness import top_singular_pair
+from .gram import gram_factors
+from .hessian import _resolve, flatten, hessian_vector_product, parameter_count, unflatten
+from .lanczos import top_eigenpairs
+from .moments import Moments
+from .network import end_to_end
+
+__all__ = ["Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
+
+# Output grams up to this size are diagonalized densely (eigh of a 400 x 400 matrix is ~10 ms).
+_DENSE_GRAM = 400
+# Weight of the seeded random part of the Lanczos start vector (relative to u v^T).
+_START_NOISE = 1e-2
+_EPS = float(np.finfo(np.float64).eps)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """The top of the Hessian spectrum at a global minimum.
+
+    Attributes
+    ----------
+    lambda_max : largest eigenvalue of the Hessian.
+    residual : ||H v - lambda_max v|| with the full Hessian (one extra product).
+    converged : whether the eigensolver met its tolerance.
+    products : operator products used (output-gram products, plus one Hessian product).
+    vector : unit top eigenvector in parameter space, a list of matrices shaped like the weights.
+    trace : tr H = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (exact at a minimum).
+    method : ``"dense-gram"`` or the eigensolver used on the gram (``"lanczos-gram"``, ``"arpack-gram"``).
+    """
+
+    lambda_max: float
+    residual: float
+    converged: bool
+    products: int
+    vector: list[Any]
+    trace: float
+    method: str
+
+
+@dataclass(frozen=True)
+class Eigenpair:
+    """One eigenpair of the full Hessian with its explicit residual ||H v - value v||."""
+
+    value: float
+    vector: list[Any]
+    residual: float
+    converged: bool
+    products: int
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """Largest and smallest (signed) Hessian eigenvalues, anywhere in weight space."""
+
+    top: Eigenpair
+    bottom: Eigenpair
+
+    @property
+    def lambda_max(self) -> float:
+        return self.top.value
+
+    @property
+    def lambda_min(self) -> float:
+        return self.bottom.value
+
+    @property
+    def products(self) -> int:
+        return self.top.products + self.bottom.products
+
+
+@dataclass(frozen=True)
+class MinimumTest:
+    """Outcome of :func:`global_minimum_test`: residual ||(W_{N:1} - T) Sigma_x^{1/2}||_F against its bound."""
+
+    residual: float
+    bound: float
+
+    @property
+    def is_minimum(self) -> bool:
+        return self.residual <= self.bound
+
+
+def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
+    """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
+
+    The minima are exactly the points with W_{N:1} = T (theory.md, min width >= rank T).
+    The test is ||(W_{N:1} - T) Sigma_x^{1/2}||_F <= bound with
+
+        bound = c * ||Sigma_x^{1/2}||_2 * (prod_k ||W_k||_F + cond(Sigma_x) ||T||_F),   c = 4 n eps,
+
+    n = d_0 + ... + d_{N-1} (the inner dimensions of the chain). The first term is
+    Higham's bound gamma_n |W_N|...|W_1| on the rounding error of the computed
+    product (it scales with the weights, so a gauge-transformed minimum with large
+    layers is judged relative to them); the second is the error of T = Sigma_yx
+    Sigma_x^{-1} itself. The factor 4 covers the rounding of the subtraction and
+    of whatever produced the weights. ``rtol`` replaces c for a looser, user-chosen
+    test (e.g. for trained weights).
+    """
+    weights, moments = _resolve(weights, moments)
+    product = to_numpy(end_to_end(weights))
+    root = moments.sigma_x_sqrt
+    residual = float(np.linalg.norm((product - moments.target) @ root))
+    eig = np.linalg.eigvalsh(moments.sigma_x)
+    inner = sum(int(w.shape[1]) for w in weights)
+    c = 4 * inner * _EPS if rtol is None else float(rtol)
+    chain = float(np.prod([np.linalg.norm(to_numpy(w)) for w in weights]))
+    bound = c * float(np.sqrt(eig[-1])) * (chain + eig[-1] / eig[0] * float(np.linalg.norm(moments.target)))
+    return MinimumTest(residual, bound)
+
+
+def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | None) -> None:
+    test = global_minimum_test(weights, moments, rtol=rtol)
+    if not test.is_minimum:
+        raise NotAGlobalMinimumError(
+            f"not a global minimum: ||(W_N...W_1 - T) Sigma_x^1/2||_F = {test.residual:.3g} "
+            f"exceeds the rounding bound {test.bound:.3g}"
+        )
+
+
+def _gram_start(moments: Moments, shape: tuple[int, int], seed: int) -> np.ndarray:
+    """u v^T for the top singular pair of T Sigma_x^{1/2}, plus a seeded random part."""
+    scaled = moments.target @ moments.sigma_x_sqrt
+    noise = np.random.default_rng(seed).standard_normal(shape)
+    noise /= np.linalg.norm(noise)
+    if not np.any(scaled):
+        return noise
+    _, u, v = top_singular_pair(scaled)
+    return np.outer(u, v) + _START_NOISE * noise
+
+
+def sharpness(
+    weights: Sequence[Any],
+    moments: Moments | None = None,
+    *,
+    seed: int = 0,
+    tol: float = 1e-10,
+    rtol: float | None = None,
+    method: str = "auto",
+) -> Spectrum:
+    """lambda_max of the Hessian at a global minimum, from the output gram (theory id output-gram-spectrum).
+
+    ``moments`` None: whitened data, T = the product of the weights. Raises
+    :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
+    ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case.
+    Same seed, same result.
+
+    >>> import numpy as np
+    >>> w = [np.array([[2.0]]), np.array([[3.0]])]   # scalar net: lambda_max = w1^2 + w2^2
+    >>> sharpness(w).lambda_max
+    13.0
+    """
+    weights, moments = _resolve(weights, moments)
+    _require_minimum(weights, moments, rtol)
+    xp = array_namespace(*weights)
+    dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
+    factors = gram_factors(weights, None if moments.is_whitened else moments.sigma_x)
+    trace = float(xp.sum(xp.linalg.trace(factors.left) * xp.linalg.trace(factors.right)))
+    if dn * d0 <= _DENSE_GRAM:
+        kron = factors.left[:, :, None, :, None] * factors.right[:, None, :, None, :]
+        gram = xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+        values, vectors = xp.linalg.eigh((gram + gram.T) / 2)
+        top = to_numpy(values)[-1]
+        matrix = xp.reshape(vectors[:, -1], (dn, d0))
+        products, converged, used = 0, True, "dense-gram"
+    else:
+        start = asarray_like(xp, _gram_start(moments, (dn, d0), seed).reshape(-1), weights[0])
+
+        def gram_product(vector: Any) -> Any:
+            return xp.reshape(factors.apply(xp.reshape(vector, (1, dn, d0))), (-1,))
+
+        result = top_eigenpairs(gram_product, dn * d0, 1, start=start, tol=tol, method=method)
+        top, products, converged = float(result.values[0]), result.products, result.converged
+        matrix = xp.reshape(result.vectors[:, 0], (dn, d0))
+        used = result.method + "-gram"
+    vector = factors.to_parameters(matrix)
+    norm = float(xp.linalg.vector_norm(flatten(vector)))
+    if norm > 0:
+        vector = [d / norm for d in vector]
+    else:  # H = 0 (e.g. W = 0 with N >= 3): every vector is an eigenvector
+        flat = xp.zeros_like(flatten(weights))
+        flat[0] = 1.0
+        vector = unflatten(flat, weights)
+    image = flatten(hessian_vector_product(weights, moments, vector))
+    residual = float(xp.linalg.vector_norm(image - float(top) * flatten(vector)))
+    return Spectrum(float(top), residual, converged, products + 1, vector, trace, used)
+
+
+def hessian_extremes(
+    weights: Sequence[Any],
+    moments: Moments | None = None,
+    *,
+    seed: int = 0,
+    tol: float = 1e-10,
+    max_products: int | None = None,
+) -> Extremes:
+    """Largest and smallest signed eigenvalues of the full Hessian, anywhere (Lanczos on exact products).
+
+    Both ends use this module's Lanczos (tolerance relative to ||H||, so a
+    smallest eigenvalue near zero converges too), from seeded start vectors
+    (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to 64
+    are diagonalized densely.
+
+    >>> import numpy as np
+    >>> w = [np.array([[1.0]]), np.array([[1.0]])]   # T = 1: H = [[1, 1], [1, 1]]
+    >>> e = hessian_extremes(w)
+    >>> round(e.lambda_max, 12), round(e.lambda_min, 12)
+    (2.0, 0.0)
+    """
+    weights, moments = _resolve(weights, moments)
+    xp = array_namespace(*weights)
+    dim = parameter_count(weights)
+
+    def product(vector: Any) -> Any:
+        return flatten(hessian_vector_product(weights, moments, unflatten(vector, weights)))
+
+    ends = []
+    for offset, which in enumerate(("largest", "smallest")):
+        result = top_eigenpairs(
+            product, dim, 1, seed=seed + offset, which=which, tol=tol, like=weights[0],
+            max_products=max_products, method="dense" if dim <= 64 else "lanczos",
+        )
+        ends.append(
+            Eigenpair(float(result.values[0]), unflatten(result.vectors[:, 0], weights), float(result.residuals[0]),
+                      result.converged, result.products)
+        )
+    return Extremes(ends[0], ends[1])
