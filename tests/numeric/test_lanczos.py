@@ -1,0 +1,76 @@
+"""Generic eigensolvers and trace estimator on explicit matrices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from wideminima.errors import InputError
+from wideminima.numeric import hutchinson_trace, top_eigenpairs
+from wideminima.numeric._backend import to_numpy
+
+
+def _matrix(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    ev = np.concatenate([np.zeros(n // 2), rng.uniform(-1.0, 1.0, n - n // 2 - 1), [2.0]])
+    return (q * ev) @ q.T, np.sort(ev)
+
+
+@pytest.mark.parametrize("method", ["lanczos", "arpack", "auto"])
+@pytest.mark.parametrize("which", ["largest", "smallest"])
+def test_extreme_eigenpairs_of_a_matrix_with_a_large_null_space(method: str, which: str) -> None:
+    rng = np.random.default_rng(0)
+    a, ev = _matrix(rng, 300)
+    result = top_eigenpairs(lambda x: a @ x, 300, k=3, which=which, method=method)
+    expected = ev[::-1][:3] if which == "largest" else ev[:3]
+    # Residual <= 1e-10 ||A|| (||A|| = 2) bounds each eigenvalue error by the same.
+    np.testing.assert_allclose(result.values, expected, rtol=0, atol=2e-10 * 2)
+    assert result.converged
+    np.testing.assert_allclose(result.vectors.T @ result.vectors, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(
+        np.linalg.norm(a @ result.vectors - result.vectors * result.values, axis=0), result.residuals, rtol=1e-6, atol=1e-15
+    )
+
+
+def test_same_seed_same_result_and_dense_path() -> None:
+    rng = np.random.default_rng(1)
+    a, ev = _matrix(rng, 100)
+    r1 = top_eigenpairs(lambda x: a @ x, 100, seed=5, method="lanczos")
+    r2 = top_eigenpairs(lambda x: a @ x, 100, seed=5, method="lanczos")
+    assert r1.values[0] == r2.values[0] and r1.products == r2.products
+    small = a[:10, :10]
+    dense = top_eigenpairs(lambda x: small @ x, 10, k=2)
+    assert dense.method == "dense" and dense.products == 10
+    np.testing.assert_allclose(dense.values, np.linalg.eigvalsh(small)[::-1][:2], rtol=0, atol=1e-14)
+
+
+def test_lanczos_in_every_namespace(xp: Any, to_xp: Any) -> None:
+    rng = np.random.default_rng(2)
+    a, ev = _matrix(rng, 120)
+    ax = to_xp(a)
+    result = top_eigenpairs(lambda x: ax @ x, 120, k=2, like=ax, which="smallest")
+    assert type(result.vectors) is type(ax)
+    np.testing.assert_allclose(result.values, ev[:2], rtol=0, atol=4e-10)
+    assert to_numpy(result.vectors).shape == (120, 2)
+
+
+def test_hutchinson_is_within_its_standard_error() -> None:
+    rng = np.random.default_rng(3)
+    a, ev = _matrix(rng, 50)
+    estimate, error = hutchinson_trace(lambda x: a @ x, 50, 200, np.random.default_rng(4))
+    assert error > 0
+    # Seeded: a 4-sigma band around the exact trace (fails for a biased estimator or a wrong error).
+    assert abs(estimate - np.sum(ev)) <= 4 * error
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(InputError, match="k must be"):
+        top_eigenpairs(lambda x: x, 5, k=6)
+    with pytest.raises(InputError, match="which must be"):
+        top_eigenpairs(lambda x: x, 5, which="middle")
+    with pytest.raises(InputError, match="start vector has 3"):
+        top_eigenpairs(lambda x: x, 5, start=np.ones(3))
+    with pytest.raises(InputError, match="samples must be at least 2"):
+        hutchinson_trace(lambda x: x, 5, 1, np.random.default_rng(0))
