@@ -14,12 +14,16 @@ full for widths and depths up to 3.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
 from ._checks import check_depth
 from .derivation import Derivation, Step, fact_step, identity_step, is_zero
 from .scalar import scalar_network
+
+if TYPE_CHECKING:  # matrix.py is imported only when a matrix derivation is asked for
+    from .matrix import MatrixNetwork
 
 __all__ = ["MAX_SCALAR_DERIVATION_DEPTH", "matrix_derivation", "scalar_derivation"]
 
@@ -218,5 +222,213 @@ def _scalar_amgm_steps(n: int, sigma: sp.Symbol) -> list[Step]:
     ]
 
 
-def matrix_derivation(depth: int, width: int) -> Derivation:  # pragma: no cover - defined in matrix part
-    raise NotImplementedError
+def _instance_weights(n: int, d: int) -> list[sp.ImmutableMatrix]:
+    """Fixed rational weights for the concrete-instance steps (generic: no special structure)."""
+    return [
+        sp.ImmutableMatrix(d, d, lambda i, j, k=k: sp.Rational((3 * k + 5 * i + 7 * j) % 7 - 3, 1 + (i + 2 * j + k) % 3))
+        for k in range(1, n + 1)
+    ]
+
+
+def _balanced_steps(n: int, d: int) -> list[Step]:
+    """Balanced minima of a diagonal and of a rational non-diagonal T: lambda_max = N s^(2-2/N) exactly."""
+    from .balanced import balanced_factorization, balanced_lambda_max, cayley_orthogonal
+
+    values = [sp.Integer(2), sp.Integer(1), sp.Rational(1, 3)][:d]
+    eye = sp.ImmutableMatrix(sp.eye(d))
+    m = d * (d - 1) // 2
+    u = cayley_orthogonal([sp.Rational(1, 2 + i) for i in range(m)], d)
+    v = cayley_orthogonal([sp.Rational(-1, 3 + i) for i in range(m)], d)
+    rotations = [cayley_orthogonal([sp.Rational(k, 5 + i) for i in range(m)], d) for k in range(1, n)]
+    bound = n * values[0] ** (2 - sp.Rational(2, n))
+    steps: list[Step] = []
+    for label, (uu, vv, rot) in (("diagonal T", (eye, eye, [])), ("rational non-diagonal T", (u, v, rotations))):
+        target = sp.ImmutableMatrix(uu * sp.diag(*values) * vv.T)
+        ws = balanced_factorization(uu, values, vv, n, rot)
+        steps.append(
+            identity_step(
+                f"balanced minimum of the {label}",
+                "W_k = Q_k S^(1/N) Q_{k-1}^T (Q_0 = V, Q_N = U, rational orthogonal Q by Cayley transforms)",
+                sp.ImmutableMatrix.vstack(_product_of(ws), *[ws[k + 1].T * ws[k + 1] - ws[k] * ws[k].T for k in range(n - 1)]),
+                sp.ImmutableMatrix.vstack(target, *[sp.zeros(d, d)] * (n - 1)),
+                formula=f"W_N...W_1 = T = {sp.sstr(target.tolist())} and W_(k+1)^T W_(k+1) = W_k W_k^T",
+            )
+        )
+        try:
+            value, similar_ok = balanced_lambda_max(uu, values, vv, n, rot), True
+        except ArithmeticError:
+            value, similar_ok = sp.nan, False
+        steps.append(
+            fact_step(
+                f"exact lambda_max at the balanced minimum of the {label}",
+                "(V kron U)^T G (V kron U) is diagonal (an orthogonal similarity), so its diagonal is the spectrum of G",
+                similar_ok and is_zero(value - bound),
+                f"similarity verified as a polynomial identity in r_i = s_i^(1/N); max eigenvalue {sp.sstr(value)} "
+                f"minus N s^(2-2/N) = {sp.sstr(bound)} simplifies to 0",
+                formula=f"lambda_max = {sp.sstr(value)} = N s^(2 - 2/N) with s = {values[0]}",
+                latex=rf"\lambda_{{\max}} = {sp.latex(value)} = N s^{{2 - 2/N}}",
+            )
+        )
+    return steps
+
+
+def _product_of(ws: "list[sp.ImmutableMatrix] | tuple[sp.ImmutableMatrix, ...]") -> sp.ImmutableMatrix:
+    out = ws[0]
+    for w in ws[1:]:
+        out = w * out
+    return sp.ImmutableMatrix(out.applyfunc(sp.radsimp))
+
+
+@functools.lru_cache(maxsize=16)
+def matrix_derivation(depth: int, width: int) -> Derivation:
+    """Block Hessian by vec/Kronecker identities, the Gauss-Newton form at minima, the output gram
+    and exact balanced spectra, for d x d layers with symbolic entries (N <= 3, d <= 3)."""
+    from .matrix import commutation_matrix, kron, matrix_network, vec
+
+    from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_width
+
+    n = check_depth(depth, maximum=MAX_MATRIX_DEPTH)
+    d = check_width(width, maximum=MAX_MATRIX_WIDTH)
+    net = matrix_network(n, d)
+    big_a, big_d, big_b = (sp.ImmutableMatrix(d, d, lambda i, j, c=c: sp.Symbol(f"{c}_{i + 1}{j + 1}")) for c in "adb")
+    e = net.end_to_end() - net.target
+    sx = net.sigma_x
+    steps: list[Step] = [
+        identity_step(
+            "vec convention (column-major)",
+            "entrywise: (A D B)_ij = sum_pq A_ip D_pq B_qj",
+            vec(big_a * big_d * big_b),
+            kron(big_b.T, big_a) * vec(big_d),
+            formula="vec(A D B) = (B^T kron A) vec(D)",
+        ),
+        identity_step(
+            "commutation matrix",
+            "K moves entry (i, j) of D to the position of entry (j, i)",
+            commutation_matrix(d, d) * vec(big_d),
+            vec(big_d.T),
+            formula="K vec(D) = vec(D^T)",
+        ),
+        identity_step(
+            "loss in vec form",
+            "tr(E Sigma E^T) = vec(E)^T (Sigma kron I) vec(E) (vec identity with A = I, B = Sigma)",
+            sp.ImmutableMatrix([net.loss()]),
+            vec(e).T * kron(sx, sp.eye(d)) * vec(e) / 2,
+            formula="L = 1/2 tr(E Sigma_x E^T) = 1/2 vec(E)^T (Sigma_x kron I) vec(E), E = W_{N:1} - T, Sigma_x = C^2",
+        ),
+        identity_step(
+            "Jacobian of the end-to-end matrix",
+            "W_{N:1} = A_k W_k B_k is linear in W_k; vec identity",
+            sp.ImmutableMatrix(vec(net.end_to_end()).jacobian(net.parameters)),
+            net.jacobian(),
+            formula="d vec(W_{N:1}) / d vec(W_k) = B_k^T kron A_k",
+        ),
+        identity_step(
+            "gradient",
+            "dL = tr(R^T dW_{N:1}) with R = E Sigma_x, and dW_{N:1} = A_k dW_k B_k",
+            sp.ImmutableMatrix([sp.diff(net.loss(), p) for p in net.parameters]),
+            sp.ImmutableMatrix.vstack(*[vec(net.gradient_block(k)) for k in range(1, n + 1)]),
+            formula="dL/dW_k = A_k^T R B_k^T",
+        ),
+    ]
+    hessian = net.hessian_bruteforce()
+    steps.append(
+        identity_step(
+            "block Hessian anywhere",
+            "differentiate A_k^T R B_k^T: dR gives the Gauss-Newton block, dA_k and dB_k give the residual blocks "
+            "((Y^T kron X) K with the commutation matrix, since they contain dW_l^T)",
+            net.gauss_newton() + net.residual_term(),
+            hessian,
+            formula="H = J^T (Sigma_x kron I) J + Res(R), against sympy.hessian of the loss",
+        )
+    )
+    gauss_newton = net.gauss_newton()
+    steps.append(
+        identity_step(
+            "Gauss-Newton form at every global minimum (hessian-gauss-newton)",
+            "at a global minimum W_{N:1} = T, so R = 0 and every residual block (linear in R) vanishes",
+            net.at_minimum(hessian),
+            gauss_newton,
+            formula="H = J^T (Sigma_x kron I) J wherever W_{N:1} = T (T eliminated)",
+        )
+    )
+    dirs = [sp.ImmutableMatrix(d, d, lambda i, j, k=k: sp.Symbol(f"d{k}_{i + 1}{j + 1}", real=True)) for k in range(1, n + 1)]
+    vec_d = sp.ImmutableMatrix.vstack(*[vec(x) for x in dirs])
+    mixed = sum((net.after(k) * dirs[k - 1] * net.before(k) for k in range(1, n + 1)), sp.zeros(d, d))
+    steps.append(
+        identity_step(
+            "quadratic form at global minima",
+            "vec(D)^T J^T (Sigma kron I) J vec(D) = vec(M)^T (Sigma kron I) vec(M) with vec(M) = J vec(D)",
+            vec_d.T * gauss_newton * vec_d,
+            sp.ImmutableMatrix([(mixed * sx * mixed.T).trace()]),
+            formula="H[D, D] = ||(sum_k A_k D_k B_k) Sigma_x^(1/2)||_F^2 = tr(M Sigma_x M^T)",
+        )
+    )
+    jw = net.whitened_jacobian()
+    gram = net.output_gram()
+    steps.append(
+        identity_step(
+            "Hessian at minima is J'^T J'",
+            "Sigma_x kron I = (C kron I)^T (C kron I) with C symmetric",
+            gauss_newton,
+            jw.T * jw,
+            formula="H = J'^T J', J' = (C kron I) J",
+        )
+    )
+    steps.append(
+        identity_step(
+            "output gram (output-gram-spectrum)",
+            "J' J'^T = sum_k (C kron I)(B_k^T kron A_k)(B_k kron A_k^T)(C kron I), mixed-product rule",
+            jw * jw.T,
+            gram,
+            formula="G = J' J'^T = sum_k (C B_k^T B_k C) kron (A_k A_k^T)",
+        )
+    )
+    frob = sum(
+        ((net.after(k).T * net.after(k)).trace() * (sx * net.before(k).T * net.before(k)).trace() for k in range(1, n + 1)),
+        sp.S.Zero,
+    )
+    steps.append(
+        identity_step(
+            "trace identity",
+            "tr(J'^T J') = tr(J' J'^T) and tr(X kron Y) = tr(X) tr(Y)",
+            sp.ImmutableMatrix([gauss_newton.trace(), gram.trace()]),
+            sp.ImmutableMatrix([frob, frob]),
+            formula="tr H = tr G = sum_k ||A_k||_F^2 ||B_k Sigma_x^(1/2)||_F^2",
+        )
+    )
+    steps.append(_sylvester_step(net))
+    steps += _balanced_steps(n, d)
+    return Derivation(
+        f"Matrix deep linear network, depth N = {n}, width d = {d} "
+        "(theory ids hessian-gauss-newton, output-gram-spectrum, balanced-attains-bound)",
+        (
+            "W_k real d x d with symbolic entries",
+            "T real d x d (symbolic)",
+            "Sigma_x = C^2 with C = Sigma_x^(1/2) symmetric (symbolic)",
+            "vec is column-major; parameters ordered layer by layer",
+            "global minima: W_{N:1} = T (all widths d >= rank T)",
+        ),
+        tuple(steps),
+    )
+
+
+def _sylvester_step(net: MatrixNetwork) -> Step:
+    """Nonzero spectra of H and G coincide, checked exactly on one rational minimum."""
+    from .matrix import MatrixNetwork
+
+    n, d = net.depth, net.width
+    ws = tuple(_instance_weights(n, d))
+    c = sp.ImmutableMatrix(sp.eye(d) + sp.ones(d, d) / 4)  # a rational symmetric positive definite Sigma_x^(1/2)
+    instance = MatrixNetwork(n, d, ws, _product_of(ws), c, whitened=False)
+    h = instance.gauss_newton()
+    x = sp.Symbol("x")
+    lhs = h.charpoly(x).as_expr()
+    rhs = sp.expand(x ** (h.rows - d * d) * instance.output_gram().charpoly(x).as_expr())
+    return identity_step(
+        "same nonzero eigenvalues (on a rational instance)",
+        "Sylvester: det(x I - J'^T J') = x^(P - d^2) det(x I - J' J'^T); checked exactly at fixed rational W_k "
+        "and C = I + ones/4, T = W_{N:1}",
+        lhs,
+        rhs,
+        formula="charpoly_H(x) = x^(N d^2 - d^2) charpoly_G(x)",
+    )
