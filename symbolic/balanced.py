@@ -37,8 +37,8 @@ def cayley_orthogonal(skew_entries: Sequence[int | sp.Rational], size: int) -> s
     >>> q = cayley_orthogonal([sp.Rational(1, 2)], 2)
     >>> q, q.T * q == sp.eye(2)
     (Matrix([
-    [ 3/5, -4/5],
-    [ 4/5,  3/5]]), True)
+    [3/5, -4/5],
+    [4/5,  3/5]]), True)
     """
     k = sp.zeros(size, size)
     entries = list(skew_entries)
