@@ -28,6 +28,7 @@ wideminima.errors.InputError: depths(min_depth=0): a network has depth >= 1; use
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -189,12 +190,27 @@ def sigma_x_factors(dim: int, *, max_condition: float = 10.0, identity: bool | N
     return general if identity is False else st.one_of(st.none(), general)
 
 
+@functools.lru_cache(maxsize=None)
+def _cached(factory: str, *args: Any) -> st.SearchStrategy[Any]:
+    """Strategies built inside composite draws, built once per argument tuple (Hypothesis validates each new one)."""
+    if factory == "targets":
+        d_out, d_in, kinds, low, high = args
+        return targets(d_out, d_in, kind=list(kinds), min_singular=low, max_singular=high)
+    if factory == "widths":
+        n, d_in, d_out, low, high, square = args
+        return widths(n, input_dim=d_in, output_dim=d_out, min_width=low, max_width=high, square=square)
+    if factory == "sigma_x_factors":
+        dim, condition = args
+        return sigma_x_factors(dim, max_condition=condition)
+    raise ValueError(factory)
+
+
 def _rng_seeds() -> st.SearchStrategy[int]:
     return st.integers(0, 2**32 - 1)
 
 
 def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int = 1, max_depth: int = 4,
-                  max_width: int = 3, square: bool = False, whitened: bool = True,
+                  min_width: int = 1, max_width: int = 3, square: bool = False, whitened: bool = True,
                   target_kinds: str | Sequence[str] = ("generic", "low_rank", "repeated_top"),
                   min_singular: float = 0.25, max_singular: float = 4.0, max_condition: float = 10.0,
                   max_delta: float = 0.5) -> st.SearchStrategy[Minimum]:
@@ -203,31 +219,33 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
     kind: ``balanced`` (W_{k+1}^T W_{k+1} = W_k W_k^T), ``gauge`` (W_k -> G_k W_k G_{k-1}^{-1}
     with condition(G_k) <= max_condition), ``flattest_unbalanced`` (lambda_max = N s^(2-2/N)
     without balance), ``near_flattest`` (sharpness ratio 1 + delta, delta <= max_delta).
-    Widths: ends in [1, max_width] (equal if ``square``), hidden widths in
-    [rank(T), max_width]. ``whitened=False`` adds general Sigma_x (condition <= max_condition).
+    Widths: ends in [min_width, max_width] (equal if ``square``), hidden widths in
+    [max(rank(T), min_width), max_width]. ``whitened=False`` adds general Sigma_x (condition <= max_condition).
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
     call = f"global_minima(kind={kind!r}, max_width={max_width!r})"
     _require(bool(kinds) and all(k in MINIMUM_KINDS for k in kinds), call, f"kind must be among {MINIMUM_KINDS}")
-    _require(_int(max_width) and max_width >= 1, call, "max_width must be a positive integer")
+    _require(_int(min_width) and _int(max_width) and 1 <= min_width <= max_width,
+             f"global_minima(min_width={min_width!r}, max_width={max_width!r})", "need integers 1 <= min_width <= max_width")
     _require(0 < max_delta, f"global_minima(max_delta={max_delta!r})", "max_delta must be > 0")
     depths(min_depth=min_depth, max_depth=max_depth)  # validates
     tkinds = [target_kinds] if isinstance(target_kinds, str) else list(target_kinds)
+
+    depth_strategy = depths(min_depth=min_depth, max_depth=max_depth)
 
     @st.composite
     def build(draw: Any) -> Minimum:
         from wideminima import numeric
 
-        n = draw(depths(min_depth=min_depth, max_depth=max_depth))
-        d_in = draw(st.integers(1, max_width))
-        d_out = d_in if square else draw(st.integers(1, max_width))
+        n = draw(depth_strategy)
+        d_in = draw(st.integers(min_width, max_width))
+        d_out = d_in if square else draw(st.integers(min_width, max_width))
         small = min(d_in, d_out)
         allowed = [k for k in tkinds if (k not in ("low_rank", "repeated_top") or small >= 2)
                    and (k not in ("spd", "near_identity") or d_in == d_out)] or ["generic"]
-        t = draw(targets(d_out, d_in, kind=allowed, min_singular=min_singular, max_singular=max_singular))
+        t = draw(_cached("targets", d_out, d_in, tuple(allowed), min_singular, max_singular))
         rank = int(np.linalg.matrix_rank(t))
-        dims = draw(widths(n, input_dim=d_in, output_dim=d_out, min_width=max(rank, 1),
-                           max_width=max(max_width, rank), square=square))
+        dims = draw(_cached("widths", n, d_in, d_out, max(rank, min_width), max(max_width, rank), square))
         how = draw(st.sampled_from(kinds))
         rng = np.random.default_rng(draw(_rng_seeds()))
         if how == "balanced":
@@ -237,8 +255,9 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
         elif how == "flattest_unbalanced":
             ws = numeric.flattest_unbalanced_minimum(t, dims, rng)
         else:
-            ws = numeric.near_flattest_minimum(t, dims, draw(st.floats(0.0, max_delta)), rng)
-        factor = None if whitened else draw(sigma_x_factors(d_in, max_condition=max_condition))
+            delta = draw(st.floats(0.0, max_delta)) if n > 1 else 0.0  # depth 1 has a single minimum
+            ws = numeric.near_flattest_minimum(t, dims, delta, rng)
+        factor = None if whitened else draw(_cached("sigma_x_factors", d_in, float(max_condition)))
         return Minimum([np.asarray(w, dtype=np.float64) for w in ws], factor, how)
 
     return build()
@@ -268,7 +287,7 @@ def trained_resnets(*, min_depth: int = 2, max_depth: int = 3, min_width: int = 
 
         n = draw(depths(min_depth=min_depth, max_depth=max_depth))
         d = draw(st.integers(min_width, max_width))
-        t = draw(targets(d, d, kind=tkinds, min_singular=0.5, max_singular=2.0))
+        t = draw(_cached("targets", d, d, tuple(tkinds), 0.5, 2.0))
         lr = draw(st.floats(min_lr, max_lr, allow_nan=False))
         result = train("resnet", Moments.whitened(t), widths=[d] * (n + 1), lr=lr, steps=steps)
         out = {"weights": [np.asarray(w) for w in result.weights], "target": t, "lr": lr, "status": result.status}

@@ -1,0 +1,71 @@
+"""Wrong variants of the theorems: a checker that cannot refute these proves nothing.
+
+Each is a small, plausible mutation of a built-in claim that is false; tests/verify
+requires every one to be refuted under the ci profile with an interval-certified
+counterexample, and ``wideminima verify --replay`` on the saved file to refute it
+again. Run them with ``wideminima verify --claims-module wideminima.property_tests.mutants``
+or from Python with ``verify(WRONG_VARIANTS)``.
+
+- ``wrong-exponent``: lambda_max >= N s^(2 - 1/N) (false for s > 1 at balanced minima);
+- ``wrong-constant``: near-balance with N + 1 in place of N - 1 (false at balanced minima, rho_k = 1);
+- ``balance-dropped``: every global minimum (not only balanced ones) has lambda_max = N s^(2-2/N);
+- ``coupling-top-singular``: at flattest minima s^(1/N) is the top singular value of every W_k
+  (false by theory.md's caveat: W_2 = diag(1, 5) in its example).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from .arithmetic import Arithmetic
+from .claims import Claim
+from .instances import Minimum
+from .quantities import layers, sharpness, top_singular_value
+from .strategies import global_minima
+from .theorems import INTERVAL_CERTIFICATE, gram_budget, near_balance_margin, representation_tolerance
+
+__all__ = ["WRONG_VARIANTS", "SOURCE"]
+
+SOURCE = f"module:{__name__}"  # lets --replay find these claims again
+
+
+def _wrong_exponent(m: Minimum, ctx: Arithmetic) -> Any:
+    bound = m.depth * ctx.power(top_singular_value(m, ctx), Fraction(2 * m.depth - 1, m.depth))
+    return sharpness(m, ctx) / bound - 1
+
+
+def _balance_dropped(m: Minimum, ctx: Arithmetic) -> Any:
+    bound = m.depth * ctx.power(top_singular_value(m, ctx), Fraction(2 * m.depth - 2, m.depth))
+    return ctx.scalar(representation_tolerance(m)) - ctx.absolute(sharpness(m, ctx) / bound - 1)
+
+
+def _coupling_top_singular(m: Minimum, ctx: Arithmetic) -> Any:
+    """min_k (s^(1/N) (1 + tol) - sigma_1(W_k)) / s^(1/N)."""
+    root = ctx.power(top_singular_value(m, ctx), Fraction(1, m.depth))
+    slack = 1 + ctx.scalar(representation_tolerance(m))
+    return ctx.minimum([(root * slack - ctx.top_singular_value(w)) / root for w in layers(m, ctx)])
+
+
+WRONG_VARIANTS: list[Claim] = [
+    Claim(id="wrong-exponent", kind="conjecture",
+          statement="(wrong) whitened: every global minimum has lambda_max >= N s^(2 - 1/N)",
+          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
+          margin=_wrong_exponent, budget=gram_budget, certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
+    Claim(id="wrong-constant", kind="conjecture",
+          statement="(wrong) near-balance with N + 1 in place of N - 1: rho_k + (N+1) rho_k^(-1/(N-1)) <= (1 + delta) N",
+          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
+          margin=lambda m, ctx: near_balance_margin(m, ctx, constant=m.depth + 1), budget=gram_budget,
+          certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
+    Claim(id="balance-dropped", kind="conjecture",
+          statement="(wrong) whitened: every global minimum, balanced or not, has lambda_max = N s^(2-2/N)",
+          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
+          margin=_balance_dropped, budget=gram_budget, certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
+    Claim(id="coupling-top-singular", kind="conjecture",
+          statement="(wrong) at a flattest minimum the coupled value s^(1/N) is the largest singular value of every W_k",
+          strategy=lambda: global_minima(kind=("balanced", "flattest_unbalanced"), min_depth=2, max_depth=4,
+                                         min_width=2, max_width=3),
+          margin=_coupling_top_singular, budget=lambda m: 64 * m.depth * max(m.widths) * 2.2e-16,
+          certified_by=INTERVAL_CERTIFICATE + "; sigma_1(W_k) enclosed the same way", source=SOURCE),
+]
+CLAIMS = WRONG_VARIANTS  # what the loader (and --replay) reads
