@@ -101,7 +101,11 @@ def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:
 
 
 def hessian_trace(weights: Sequence[Any], sigma_x: Any = None) -> float:
-    """tr H at a global minimum: sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (theory id output-gram-spectrum).
+    """tr H = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (theory id output-gram-spectrum).
+
+    Exact at every point, not only at minima: the residual term of the Hessian only
+    couples different layers (L is quadratic in each single W_k), so its diagonal
+    blocks, and hence its trace, vanish.
 
     >>> import numpy as np
     >>> hessian_trace([np.array([[2.0]]), np.array([[3.0]])])   # 3^2 + 2^2

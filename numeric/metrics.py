@@ -111,11 +111,17 @@ def coupling(weights: Sequence[Any]) -> np.ndarray:
     for lower, upper in zip(ws[:-1], ws[1:]):
         u_low, s_low, _ = np.linalg.svd(lower)
         _, s_up, vt_up = np.linalg.svd(upper)
-        best = 0.0
-        for group_low in _clusters(s_low, max(lower.shape) * _EPS * (s_low[0] if s_low.size else 0.0)):
-            for group_up in _clusters(s_up, max(upper.shape) * _EPS * (s_up[0] if s_up.size else 0.0)):
-                overlap = u_low[:, group_low].T @ vt_up[group_up].T
-                best = max(best, float(np.linalg.norm(overlap, 2)))
+        groups_low = _clusters(s_low, max(lower.shape) * _EPS * (s_low[0] if s_low.size else 0.0))
+        groups_up = _clusters(s_up, max(upper.shape) * _EPS * (s_up[0] if s_up.size else 0.0))
+        if not groups_low or not groups_up:
+            out.append(0.0)  # a zero layer: nothing passes between the two
+            continue
+        overlap = u_low[:, : groups_low[-1][-1] + 1].T @ vt_up[: groups_up[-1][-1] + 1].T
+        best = float(np.max(np.abs(overlap)))  # all pairs of single vectors
+        for group_low in groups_low:  # clusters: largest cosine between the two subspaces
+            for group_up in groups_up:
+                if len(group_low) > 1 or len(group_up) > 1:
+                    best = max(best, float(np.linalg.norm(overlap[np.ix_(group_low, group_up)], 2)))
         out.append(min(best, 1.0))  # a cosine; rounding can put it a few ulps above 1
     return np.array(out)
 

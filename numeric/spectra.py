@@ -103,7 +103,7 @@ class MinimumTest:
 
     @property
     def is_minimum(self) -> bool:
-        return self.residual <= self.bound
+        return bool(self.residual <= self.bound)
 
 
 def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:

@@ -1,0 +1,136 @@
+"""``wideminima sharpness WEIGHTS.npz [--data DATA.npz] [--json]``: spectrum, flatness and path metrics.
+
+At a global minimum (decided by :func:`~wideminima.numeric.global_minimum_test`)
+lambda_max comes from the output gram; elsewhere lambda_max and lambda_min come from
+Lanczos on the full Hessian. Without ``--data``: whitened inputs and T = the product
+of the weights (always a global minimum). The trace formula is exact everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+__all__ = ["configure", "run", "summarize"]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the command's arguments."""
+    parser.add_argument("weights", metavar="WEIGHTS.npz", help="weights file with arrays W1..WN")
+    parser.add_argument("--data", metavar="DATA.npz", help="data file: X and Y, or Sigma_x with T or Sigma_yx")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vectors (default 0)")
+    parser.set_defaults(run=run)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict[str, Any]:
+    """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
+    import numpy as np
+
+    from wideminima.errors import InputError, NoExactFactorizationError
+
+    from . import (
+        coupling,
+        flatten,
+        flattest_bound,
+        global_minimum_test,
+        gradient,
+        hessian_extremes,
+        hessian_trace,
+        imbalance,
+        layer_gains,
+        near_balance_interval,
+        numerical_rank,
+        path_gains,
+        path_residuals,
+        sharpness,
+        top_singular_pair,
+    )
+    from .hessian import _resolve
+
+    weights, moments = _resolve(weights, moments)
+    depth, dims = len(weights), [int(weights[0].shape[1])] + [int(w.shape[0]) for w in weights]
+    rank = numerical_rank(moments.target)
+    if min(dims) < rank:
+        raise NoExactFactorizationError(
+            f"widths {dims} have a width {min(dims)} below rank(T) = {rank}: no global minimum exists for this data"
+        )
+    test = global_minimum_test(weights, moments)
+    out: dict[str, Any] = {"depth": depth, "widths": dims, "whitened": moments.is_whitened}
+    if test.is_minimum:
+        spectrum = sharpness(weights, moments, seed=seed)
+        out.update(lambda_max=spectrum.lambda_max, lambda_min=None, residual_max=spectrum.residual,
+                   residual_min=None, converged=spectrum.converged, products=spectrum.products,
+                   method=spectrum.method)
+    else:
+        ext = hessian_extremes(weights, moments, seed=seed)
+        out.update(lambda_max=ext.lambda_max, lambda_min=ext.lambda_min, residual_max=ext.top.residual,
+                   residual_min=ext.bottom.residual, converged=ext.top.converged and ext.bottom.converged,
+                   products=ext.products, method="lanczos-hessian")
+    out["trace"] = hessian_trace(weights, None if moments.is_whitened else moments.sigma_x)
+    out["at_global_minimum"] = test.is_minimum
+    out["minimum_residual"], out["minimum_bound"] = test.residual, test.bound
+    out["gradient_norm"] = float(np.linalg.norm(np.asarray(flatten(gradient(weights, moments)))))
+    bound = flattest_bound(weights, moments)
+    out["flattest_bound"] = bound
+    ratio = out["lambda_max"] / bound if test.is_minimum and bound > 0 else float("nan")
+    out["sharpness_ratio"] = _finite_or_none(ratio)
+    out["path_gains"] = path_gains(weights).tolist()
+    out["coupling"] = coupling(weights).tolist()
+    out["imbalance"] = imbalance(weights).tolist()
+    s = top_singular_pair(moments.target)[0]
+    try:
+        gains = layer_gains(weights)
+        out["layer_gains"] = gains.tolist()
+        out["path_residuals"] = path_residuals(weights).tolist()
+    except InputError:  # the top path is annihilated (T = 0): gains and relations are undefined
+        gains = None
+        out["layer_gains"], out["path_residuals"] = None, None
+    out["near_balance"] = None
+    if moments.is_whitened and gains is not None and math.isfinite(ratio):
+        lo, hi = near_balance_interval(max(ratio - 1.0, 0.0), depth)
+        rho = (s ** (1.0 / depth) / gains) ** 2
+        # Rounding slack on the band test: rho and the endpoints carry ~1e-12 relative error.
+        inside = bool(np.all((rho >= lo * (1 - 1e-9)) & (rho <= hi * (1 + 1e-9))))
+        out["near_balance"] = {"rho": rho.tolist(), "interval": [lo, hi], "in_band": inside}
+    return out
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.12g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_format(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _table(summary: dict[str, Any]) -> str:
+    width = max(len(k) for k in summary)
+    return "\n".join(f"{key.ljust(width)}  {_format(value)}" for key, value in summary.items())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the files, compute, print (table or one JSON object); exit status 0."""
+    from wideminima.io import load_data, load_weights
+
+    weights = load_weights(args.weights)
+    moments = load_data(args.data) if args.data else None
+    summary = summarize(weights, moments, seed=args.seed)
+    if args.json:
+        sys.stdout.write(json.dumps(summary, allow_nan=False) + "\n")
+    else:
+        print(_table(summary))
+    return 0

@@ -1,0 +1,96 @@
+"""The ``wideminima sharpness`` command: JSON keys and values, human table, bad input (exit 2, one line)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wideminima._cli import main
+from wideminima.io import save_npz, save_weights
+from wideminima.numeric import balanced_minimum, flattest_sharpness, gauge_minimum, random_covariance
+
+KEYS = {"depth", "widths", "lambda_max", "trace", "at_global_minimum", "gradient_norm", "flattest_bound",
+        "sharpness_ratio", "path_gains", "coupling", "imbalance"}
+
+
+def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(["sharpness", *argv, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1  # exactly one JSON object
+    return json.loads(out)
+
+
+def test_json_at_a_balanced_minimum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = np.diag([8.0, 1.0, 0.5])
+    save_weights(tmp_path / "w.npz", balanced_minimum(target, [3, 4, 4, 3], np.random.default_rng(0)))
+    got = _run_json(capsys, str(tmp_path / "w.npz"))
+    assert KEYS <= set(got)
+    assert got["depth"] == 3 and got["widths"] == [3, 4, 4, 3] and got["at_global_minimum"] is True
+    assert got["flattest_bound"] == pytest.approx(3 * 8.0 ** (4 / 3), rel=1e-14)
+    assert got["sharpness_ratio"] == pytest.approx(1.0, abs=1e-12)
+    assert got["path_gains"] == pytest.approx([1.0, 2.0, 4.0, 8.0], rel=1e-13)
+    assert len(got["coupling"]) == 2 and len(got["imbalance"]) == 2
+    assert got["near_balance"]["in_band"] is True
+    assert got["gradient_norm"] == 0.0
+
+
+def test_json_with_data_away_from_a_minimum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(1)
+    save_weights(tmp_path / "w.npz", [rng.standard_normal((5, 4)), rng.standard_normal((3, 5))])
+    save_npz(tmp_path / "d.npz", {"X": rng.standard_normal((30, 4)), "Y": rng.standard_normal((30, 3))})
+    got = _run_json(capsys, str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"))
+    assert got["at_global_minimum"] is False and got["sharpness_ratio"] is None
+    assert got["lambda_min"] < 0 < got["lambda_max"] and got["converged"] is True
+    assert got["gradient_norm"] > 0
+
+
+def test_gauge_minimum_with_population_data_and_human_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(2)
+    target = rng.standard_normal((3, 3))
+    save_weights(tmp_path / "w.npz", gauge_minimum(target, [3, 3, 3], rng))
+    save_npz(tmp_path / "d.npz", {"Sigma_x": random_covariance(3, rng), "T": target})
+    got = _run_json(capsys, str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"))
+    assert got["at_global_minimum"] is True and got["sharpness_ratio"] >= 1 - 1e-12
+    assert main(["sharpness", str(tmp_path / "w.npz")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["depth", "2"]
+    assert len({line.index(line.split()[1]) for line in lines}) == 1  # values start in one aligned column
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "no such file"),
+        ({"w": {"W1": np.array([[np.nan]])}}, "contains NaN"),
+        ({"w": {"W1": np.ones((2, 2)), "W2": np.ones((2, 3))}}, "W2 needs 2 columns"),
+        ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.eye(3), "T": np.ones((2, 3))}}, "maps R\\^2"),
+        ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.zeros((2, 2)), "T": np.eye(2)}}, "singular"),
+        ({"w": {"W1": np.ones((1, 2)), "W2": np.ones((2, 1))}, "d": {"Sigma_x": np.eye(2), "T": np.eye(2)}}, "below rank"),
+        ({"w": {"W1": np.eye(2)}, "d": {"X": np.zeros((0, 2)), "Y": np.zeros((0, 2))}}, "empty"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict, message: str) -> None:
+    argv = ["sharpness", str(tmp_path / "w.npz")]
+    for name, arrays in files.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+    if "d" in files:
+        argv += ["--data", str(tmp_path / "d.npz")]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert __import__("re").search(message, captured.err)
+
+
+def test_whole_process(tmp_path: Path) -> None:
+    target = np.diag([2.0, 1.0])
+    save_weights(tmp_path / "w.npz", balanced_minimum(target, [2, 2, 2]))
+    done = subprocess.run([sys.executable, "-m", "wideminima", "sharpness", str(tmp_path / "w.npz"), "--json"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["lambda_max"] == pytest.approx(flattest_sharpness(target, 2), rel=1e-14)
