@@ -28,8 +28,10 @@ Status (never a NaN):
 
 Step sizes: :class:`Schedule` (constant, step decay, cosine). Trajectory: one row
 (dict) every ``log_every`` steps and at the last step, with step, lr, loss,
-gradient_norm, and (every ``sharpness_every`` steps) lambda_max and lambda_min of the
-full Hessian (Lanczos on exact Hessian-vector products).
+gradient_norm; for linear models also ``imbalance`` (N-1 relative numbers) and
+``path_gains`` (g_0..g_N along the top right singular vector of W_{N:1}), see
+``wideminima.numeric.metrics``; and every ``sharpness_every`` steps lambda_max and
+lambda_min of the full Hessian (Lanczos on exact Hessian-vector products).
 
 >>> import numpy as np
 >>> from wideminima.numeric import Moments
@@ -388,7 +390,8 @@ def train(
 
 
 class _Logger:
-    """Trajectory rows: step, lr, loss, gradient_norm, and lambda_max every ``sharpness_every`` steps."""
+    """Trajectory rows: step, lr, loss, gradient_norm, imbalance and path gains (linear models),
+    and lambda_max, lambda_min every ``sharpness_every`` steps."""
 
     def __init__(
         self, kind: str, net: MLP, moments: Moments | None, x: Any, y: Any, log_every: int, sharpness_every: int, seed: int
@@ -404,6 +407,11 @@ class _Logger:
 
     def log(self, t: int, lr: float, value: float, gnorm: float, params: list[np.ndarray]) -> None:
         row: dict[str, Any] = {"step": t, "lr": lr, "loss": value, "gradient_norm": gnorm}
+        if self.kind != "mlp":
+            from .metrics import imbalance, path_gains
+
+            row["imbalance"] = imbalance(params).tolist()
+            row["path_gains"] = path_gains(params).tolist()
         if self.sharpness_every > 0 and t % self.sharpness_every == 0:
             row.update(self.extremes(params))
         self.rows.append(row)

@@ -29,6 +29,11 @@ def test_theory_experiment_command(tmp_path, capsys) -> None:
     summary = _json(capsys)
     assert summary["status"] == "converged" and summary["widths"] == [3, 3, 3, 3]
     assert summary["weights"] == str(out) and summary["trajectory"] == str(traj)
+    # At the minimum: the exact sharpness over the flattest bound, >= 1 (sharpness-lower-bound)
+    # and 1 + O(eta^2) (gd-excess-sharpness; ~1e-5 for this target at eta = 0.1).
+    assert summary["at_global_minimum"] is True
+    assert 1 < summary["sharpness_ratio"] < 1 + 1e-3
+    assert summary["lambda_max"] == pytest.approx(summary["sharpness_ratio"] * summary["flattest_bound"], rel=1e-15)
     weights = load_weights(out)
     assert len(weights) == 3
     target = synthetic_target("margin", 3, 3, 0)
@@ -55,6 +60,7 @@ def test_divergence_is_reported_not_an_error(tmp_path, capsys) -> None:
                  "--out", str(out), "--json", "--quiet"]) == 0
     summary = _json(capsys)
     assert summary["status"] == "diverged" and summary["diverged_at"] == summary["steps"]
+    assert summary["at_global_minimum"] is False and summary["lambda_max"] is None
     assert all(np.isfinite(w).all() for w in load_weights(out))
 
 
@@ -66,6 +72,16 @@ def test_mlp_with_sgd_on_synthetic_samples(capsys) -> None:
     assert main(args) == 0
     assert _json(capsys)["loss"] == first["loss"]  # same seed, same numbers
     assert first["widths"] == [3, 8, 2] and first["status"] in ("max_steps", "converged")
+
+
+def test_mlp_biases_are_saved_beside_the_weights(tmp_path, capsys) -> None:
+    out, biases = tmp_path / "w.npz", tmp_path / "b.npz"
+    assert main(["train", "--model", "mlp", "--widths", "2,4,1", "--bias", "--target-seed", "0", "--target-kind", "gaussian",
+                 "--samples", "16", "--lr", "0.05", "--steps", "20", "--out", str(out), "--biases-out", str(biases), "--json", "--quiet"]) == 0
+    assert _json(capsys)["biases"] == str(biases)
+    with np.load(biases) as saved:
+        assert sorted(saved.files) == ["b1", "b2"] and saved["b1"].shape == (4,) and saved["b2"].shape == (1,)
+    assert [w.shape for w in load_weights(out)] == [(4, 2), (1, 4)]
 
 
 @pytest.mark.parametrize("form", ["samples", "population"])
@@ -128,6 +144,7 @@ def _bad(tmp_path):
         (base + ["--widths", "3,x", "--target-seed", "0"], "comma-separated integers"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--optimizer", "sgd"], "SGD needs batch_size"),
         (["train", "--depth", "2", "--width", "3", "--target-seed", "0", "--lr", "-1", "--steps", "10"], "lr must be a positive"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--biases-out", str(tmp_path / "b.npz")], "--biases-out needs"),
     ]
 
 

@@ -232,3 +232,51 @@ def test_gd_imbalance_from_zero_init_is_first_order_in_the_step() -> None:
 
     ratio = final_imbalance(0.05) / final_imbalance(0.025)
     assert 1.9 <= ratio <= 2.2
+
+
+# ----- gd-excess-sharpness (empirical law) ---------------------------------------------------------
+def test_gd_excess_sharpness_reproduces_the_reference_orders_of_magnitude() -> None:
+    from wideminima.numeric import flattest_sharpness, sharpness
+
+    # theory.md: d = 3, N = 3, zero-init ResNet, ratio - 1 ~ 1.2e-4 at eta = 0.1 and ~ 3.6e-6 at
+    # eta = 0.02 (its T is not given). Here T = I + G/||G||_F (margin target, radius 1, seed 2).
+    target = synthetic_target("margin", 3, 3, seed=2, radius=1.0)
+    moments = Moments.whitened(target)
+    excess = {}
+    for eta in (0.1, 0.02):
+        result = train("resnet", moments, widths=[3] * 4, lr=eta, steps=20000, tol=1e-12)
+        assert result.status == "converged"
+        # Converged to 1e-12: the output-gram sharpness is that of the minimum to ~1e-12 relative,
+        # far below the excess measured (> 1e-7); the minimum test is loosened to match (1e-9).
+        top = sharpness(result.weights, moments, rtol=1e-9).lambda_max
+        excess[eta] = top / flattest_sharpness(target, 3) - 1
+    # The law: 1 + O(eta^2), strictly above the bound (sharpness-lower-bound) at these steps.
+    # Orders of magnitude of the reference values: within a factor 3 either way.
+    assert 1.2e-4 / 3 <= excess[0.1] <= 3 * 1.2e-4
+    assert 3.6e-6 / 3 <= excess[0.02] <= 3 * 3.6e-6
+    # eta ratio 5: leading order 25; the reference pair gives 33 (O(eta^3) terms at eta = 0.1).
+    assert 25 <= excess[0.1] / excess[0.02] <= 40
+
+
+def test_linear_trajectory_logs_metrics_and_sharpness() -> None:
+    from wideminima.numeric import hessian_extremes, imbalance, path_gains
+
+    moments = _margin_moments()
+    result = train("resnet", moments, widths=[3] * 4, lr=0.1, steps=30, tol=1e-30, log_every=10, sharpness_every=15)
+    rows = {r["step"]: r for r in result.trajectory}
+    assert sorted(rows) == [0, 10, 15, 20, 30]
+    assert rows[0]["imbalance"] == [0.0, 0.0] and rows[0]["path_gains"] == [1.0, 1.0, 1.0, 1.0]
+    assert rows[30]["imbalance"] == imbalance(result.weights).tolist()
+    assert rows[30]["path_gains"] == path_gains(result.weights).tolist()
+    assert [t for t in rows if "lambda_max" in rows[t]] == [0, 15, 30]
+    assert rows[30]["lambda_max"] == hessian_extremes(result.weights, moments).lambda_max
+
+
+def test_balanced_init_is_balanced() -> None:
+    from wideminima.numeric import balanced_init, imbalance
+
+    for widths in ([3, 5, 4, 2], [4, 2, 4]):
+        layers = balanced_init(widths, 0.5, np.random.default_rng(3))
+        assert [w.shape for w in layers] == [(widths[k + 1], widths[k]) for k in range(len(widths) - 1)]
+        # Balanced in exact arithmetic; relative imbalance is rounding of a few products.
+        assert np.all(imbalance(layers) <= 64 * EPS)
