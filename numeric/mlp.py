@@ -48,24 +48,9 @@ from wideminima.errors import InputError
 from ._backend import array_namespace, as_float_array, asarray_like, to_numpy
 from .inits import check_widths
 
-__all__ = ["MLP", "MLPExtremes", "ACTIVATIONS"]
+__all__ = ["MLP", "ACTIVATIONS"]
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "linear")
-
-
-@dataclass(frozen=True)
-class MLPExtremes:
-    """Extreme eigenvalues of an MLP's Hessian with their Lanczos residuals ||H v - lambda v||.
-
-    ``converged``: both residuals met the tolerance; ``products``: Hessian-vector products used.
-    """
-
-    lambda_max: float
-    lambda_min: float
-    residual_max: float
-    residual_min: float
-    converged: bool
-    products: int
 
 
 @dataclass(frozen=True)
@@ -171,17 +156,9 @@ class MLP:
         Meant for small P (it costs P products); symmetric up to rounding.
         """
         xp, checked, xs, ys = self._prepared(params, x, y)
-        shapes = self.parameter_shapes()
-        sizes = [int(np.prod(s)) for s in shapes]
-        offsets = np.cumsum([0] + sizes)
-        columns = []
-        for j in range(offsets[-1]):
-            unit = np.zeros(offsets[-1])
-            unit[j] = 1.0
-            direction = [asarray_like(xp, unit[a:b].reshape(s), checked[0]) for a, b, s in zip(offsets[:-1], offsets[1:], shapes)]
-            product = self.hessian_vector_product_unchecked(xp, checked, xs, ys, direction)
-            columns.append(np.concatenate([to_numpy(p).reshape(-1) for p in product]))
-        return np.stack(columns, axis=1)
+        matvec = self._matvec(xp, checked, xs, ys)
+        identity = np.eye(self.parameter_count)
+        return np.stack([to_numpy(matvec(asarray_like(xp, column, checked[0]))) for column in identity], axis=1)
 
     def unflatten(self, vector: Any) -> list[Any]:
         """Split a parameter vector (P,) into arrays of :meth:`parameter_shapes` (inverse of ``flatten``)."""
@@ -193,22 +170,29 @@ class MLP:
             start += size
         return out
 
-    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> "MLPExtremes":
-        """lambda_max and lambda_min (signed) of the full Hessian, by Lanczos on exact products.
+    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> Any:
+        """lambda_max and lambda_min (signed) of the full Hessian, as a ``numeric.Extremes``.
 
-        Uses the numeric core's ``top_eigenpairs`` (dense for P <= 64, else Lanczos or
-        ARPACK) with its residual-based convergence test (``tol`` relative to ||H||).
+        Lanczos on exact Hessian-vector products through the numeric core's
+        ``top_eigenpairs`` (dense for P <= 64), residual-based convergence with ``tol``
+        relative to ||H||, start vectors from ``seed`` (top) and ``seed + 1`` (bottom),
+        as ``numeric.hessian_extremes`` does for the linear network.
         """
         from .lanczos import top_eigenpairs
+        from .spectra import Eigenpair, Extremes
 
         xp, checked, xs, ys = self._prepared(params, x, y)
         matvec = self._matvec(xp, checked, xs, ys)
-        top = top_eigenpairs(matvec, self.parameter_count, seed=seed, tol=tol, like=checked[0])
-        bottom = top_eigenpairs(matvec, self.parameter_count, seed=seed, tol=tol, like=checked[0], which="smallest")
-        return MLPExtremes(
-            float(top.values[0]), float(bottom.values[0]), float(top.residuals[0]), float(bottom.residuals[0]),
-            bool(top.converged and bottom.converged), top.products + bottom.products,
-        )
+        dim = self.parameter_count
+        ends = []
+        for offset, which in enumerate(("largest", "smallest")):
+            found = top_eigenpairs(
+                matvec, dim, 1, seed=seed + offset, which=which, tol=tol, like=checked[0],
+                method="dense" if dim <= 64 else "lanczos",
+            )
+            vector = self.unflatten(found.vectors[:, 0])
+            ends.append(Eigenpair(float(found.values[0]), vector, float(found.residuals[0]), found.converged, found.products))
+        return Extremes(ends[0], ends[1])
 
     def hessian_trace(self, params: Sequence[Any], x: Any, y: Any, *, samples: int = 64, seed: int = 0) -> tuple[float, float]:
         """Hutchinson's estimate of tr H with Rademacher probes, and its standard error."""
