@@ -9,7 +9,8 @@ gd-excess-sharpness)::
 Data: ``--data FILE.npz`` (interfaces.md: X and Y, or Sigma_x with T or Sigma_yx),
 or ``--target-seed S``: a synthetic target T drawn by :func:`synthetic_target`
 (whitened population data y = T x, E[x x^T] = I; for an MLP or SGD, which need
-samples, ``--samples n`` rows x ~ N(0, I) with y = T x, drawn from the same seed).
+samples, ``--samples n`` rows y = T x from ``numeric.sample_data`` with the generator
+``default_rng([S, 1])``: exactly whitened, X^T X / n = I, when n >= d_0, else x ~ N(0, I)).
 
 Outputs: ``--out`` weights (.npz, W1..WN), ``--biases-out`` an MLP's biases
 (.npz, b1..bN: the weights format holds only layers), ``--trajectory`` (.json: an object
@@ -101,7 +102,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--target-radius", type=float, default=DEFAULT_RADIUS, help="margin target: ||T - I||_F (default 0.4; < 0.5 guarantees convergence from the zero init)")
     data.add_argument("--input-dim", type=int, help="d_0 of the synthetic target (default: --width, or the first of --widths)")
     data.add_argument("--output-dim", type=int, help="d_N of the synthetic target (default: d_0)")
-    data.add_argument("--samples", type=int, default=256, help="samples drawn from the synthetic target for MLP/SGD (default 256)")
+    data.add_argument("--samples", type=int, default=256, help="samples drawn from the synthetic target for MLP/SGD, exactly whitened when >= d_0 (default 256)")
     opt = parser.add_argument_group("optimisation")
     opt.add_argument("--init", default=None, help="zero, gaussian, xavier, he, balanced, or a weights .npz (default: zero for resnet, else xavier)")
     opt.add_argument("--init-scale", type=float, default=1e-3, help="entry scale of gaussian/balanced inits (default 1e-3)")
@@ -175,8 +176,10 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
     if args.model == "mlp" or args.optimizer == "sgd":
         if args.samples < 1:
             raise InputError(f"--samples must be >= 1, got {args.samples}")
-        x = np.random.default_rng([args.target_seed, 1]).standard_normal((args.samples, dims[0]))
-        return (x, x @ target.T), dims
+        from wideminima.numeric import sample_data
+
+        rng = np.random.default_rng([args.target_seed, 1])
+        return sample_data(target, None, args.samples, rng, exact=args.samples >= dims[0]), dims
     from wideminima.numeric import Moments
 
     return Moments.whitened(target), dims
