@@ -198,8 +198,9 @@ def _minimum_and_pair(draw: Any) -> dict[str, Any]:
     entries = st.floats(-1, 1, allow_nan=False, allow_subnormal=False)
     u = np.array(draw(st.lists(entries, min_size=d_out, max_size=d_out)))
     v = np.array(draw(st.lists(entries, min_size=d_in, max_size=d_in)))
-    u[0] = u[0] if np.any(u) else 1.0
-    v[0] = v[0] if np.any(v) else 1.0
+    # keep the norms away from 0 (a unit vector is formed from them): shrinks to e_1
+    u[0] = u[0] if np.linalg.norm(u) >= 1e-3 else 1.0
+    v[0] = v[0] if np.linalg.norm(v) >= 1e-3 else 1.0
     return {"minimum": m, "u": u, "v": v}
 
 
