@@ -414,12 +414,11 @@ def matrix_derivation(depth: int, width: int) -> Derivation:
 
 def _sylvester_step(net: MatrixNetwork) -> Step:
     """Nonzero spectra of H and G coincide, checked exactly on one rational minimum."""
-    from .matrix import MatrixNetwork
+    from .matrix import concrete_network
 
     n, d = net.depth, net.width
-    ws = tuple(_instance_weights(n, d))
     c = sp.ImmutableMatrix(sp.eye(d) + sp.ones(d, d) / 4)  # a rational symmetric positive definite Sigma_x^(1/2)
-    instance = MatrixNetwork(n, d, ws, _product_of(ws), c, whitened=False)
+    instance = concrete_network(_instance_weights(n, d), sigma_x_sqrt=c)
     h = instance.gauss_newton()
     x = sp.Symbol("x")
     lhs = h.charpoly(x).as_expr()

@@ -2,7 +2,7 @@
 
 Theory ids: hessian-gauss-newton, output-gram-spectrum.
 
-Setting: every layer is d x d (d <= 3, N <= 3), W_k has symbolic entries ``w{k}_{i}{j}``
+Setting (:func:`matrix_network`): every layer is d x d (d <= 3, N <= 3), W_k has symbolic entries ``w{k}_{i}{j}``
 (real), the target T has entries ``t_{i}{j}`` (real) and the input covariance is
 Sigma_x = C^2 with C = Sigma_x^{1/2} symmetric with entries ``c_{i}{j}``, or C = I
 (``whitened=True``). The loss is the excess loss
@@ -10,6 +10,8 @@ Sigma_x = C^2 with C = Sigma_x^{1/2} symmetric with entries ``c_{i}{j}``, or C =
     L(W) = 1/2 tr(E Sigma_x E^T),   E = W_{N:1} - T,
 
 which has the same derivatives as 1/2 E||y - W_{N:1} x||^2 (they differ by a constant).
+:func:`concrete_network` wraps exact (e.g. rational) matrices of any chaining shapes
+in the same class, so the block formulas also give exact Hessians of concrete networks.
 
 vec convention: column-major (stack the columns), so that
 vec(A D B) = (B^T kron A) vec(D). The Hessian's parameter order is
@@ -39,7 +41,7 @@ import sympy as sp
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
-__all__ = ["MatrixNetwork", "commutation_matrix", "kron", "matrix_network", "output_gram", "vec"]
+__all__ = ["MatrixNetwork", "commutation_matrix", "concrete_network", "kron", "matrix_network", "output_gram", "vec"]
 
 
 def vec(x: sp.MatrixBase) -> sp.ImmutableMatrix:
@@ -112,29 +114,31 @@ class MatrixNetwork:
     """
 
     depth: int
-    width: int
+    widths: tuple[int, ...]
     weights: tuple[sp.ImmutableMatrix, ...]
     target: sp.ImmutableMatrix
-    sigma_x_sqrt: sp.ImmutableMatrix
-    whitened: bool
+    sigma_x: sp.ImmutableMatrix
+    sigma_x_sqrt: sp.ImmutableMatrix | None = None
 
     @property
-    def parameters(self) -> tuple[sp.Symbol, ...]:
+    def width(self) -> int:
+        """d when every layer is d x d (the symbolic networks of :func:`matrix_network`)."""
+        if len(set(self.widths)) != 1:
+            raise ValueError(f"the widths {self.widths} are not all equal")
+        return self.widths[0]
+
+    @property
+    def parameters(self) -> tuple[sp.Expr, ...]:
         """The Hessian's variable order: layer 1 first, each layer's entries column-major."""
         return tuple(s for w in self.weights for s in vec(w))
 
-    @property
-    def sigma_x(self) -> sp.ImmutableMatrix:
-        """Sigma_x = C C."""
-        return sp.ImmutableMatrix(self.sigma_x_sqrt * self.sigma_x_sqrt)
-
     def end_to_end(self) -> sp.ImmutableMatrix:
         """W_{N:1} = W_N ... W_1."""
-        return _product(list(self.weights), self.width)
+        return _product(list(self.weights), self.widths[0])
 
     def partial_product(self, j: int, i: int) -> sp.ImmutableMatrix:
-        """W_{j:i} = W_j ... W_i (1-based); the identity when j < i."""
-        return _product(list(self.weights[i - 1 : j]), self.width)
+        """W_{j:i} = W_j ... W_i (1-based), shape (d_j, d_{i-1}); the identity when j < i."""
+        return _product(list(self.weights[i - 1 : j]), self.widths[i - 1])
 
     def before(self, k: int) -> sp.ImmutableMatrix:
         """B_k = W_{k-1:1}."""
@@ -168,14 +172,14 @@ class MatrixNetwork:
     def gauss_newton(self) -> sp.ImmutableMatrix:
         """J^T (Sigma_x kron I) J: the Hessian at the global minima."""
         j = self.jacobian()
-        return sp.ImmutableMatrix(j.T * kron(self.sigma_x, sp.eye(self.width)) * j)
+        return sp.ImmutableMatrix(j.T * kron(self.sigma_x, sp.eye(self.widths[-1])) * j)
 
     def residual_block(self, k: int, l: int) -> sp.ImmutableMatrix:
         """The second-order (residual) part of the Hessian block d^2 L / d vec(W_k) d vec(W_l)."""
-        d = self.width
+        size_k = self.widths[k] * self.widths[k - 1]
         if k == l:
-            return sp.ImmutableMatrix(sp.zeros(d * d, d * d))
-        r, comm = self.residual(), commutation_matrix(d, d)
+            return sp.ImmutableMatrix(sp.zeros(size_k, size_k))
+        r, comm = self.residual(), commutation_matrix(self.widths[l], self.widths[l - 1])
         if k < l:
             x, y = self.partial_product(l - 1, k + 1).T, self.after(l).T * r * self.before(k).T
         else:
@@ -197,17 +201,22 @@ class MatrixNetwork:
         return sp.ImmutableMatrix(sp.hessian(self.loss(), self.parameters))
 
     def output_gram(self) -> sp.ImmutableMatrix:
-        """G = sum_k (C B_k^T B_k C) kron (A_k A_k^T), shape (d^2, d^2) (theory id output-gram-spectrum)."""
-        return output_gram(self.weights, self.sigma_x_sqrt)
+        """G = sum_k (C B_k^T B_k C) kron (A_k A_k^T), shape (d_N d_0, d_N d_0) (theory id output-gram-spectrum)."""
+        return output_gram(self.weights, self._sqrt())
+
+    def _sqrt(self) -> sp.ImmutableMatrix:
+        if self.sigma_x_sqrt is None:
+            raise ValueError("this network was built from Sigma_x without its square root C")
+        return self.sigma_x_sqrt
 
     def whitened_jacobian(self) -> sp.ImmutableMatrix:
         """J' = (C kron I) J, so that GN = J'^T J' and G = J' J'^T."""
-        return sp.ImmutableMatrix(kron(self.sigma_x_sqrt, sp.eye(self.width)) * self.jacobian())
+        return sp.ImmutableMatrix(kron(self._sqrt(), sp.eye(self.widths[-1])) * self.jacobian())
 
     def at_minimum(self, expr: sp.MatrixBase | sp.Expr) -> sp.MatrixBase | sp.Expr:
         """Substitute T = W_{N:1}: the result holds at every global minimum (full widths)."""
         p = self.end_to_end()
-        return expr.subs({self.target[i, j]: p[i, j] for i in range(self.width) for j in range(self.width)})
+        return expr.subs({self.target[i, j]: p[i, j] for i in range(p.rows) for j in range(p.cols)})
 
 
 @functools.lru_cache(maxsize=32)
@@ -223,4 +232,24 @@ def matrix_network(depth: int, width: int, *, whitened: bool = False) -> MatrixN
         c = sp.ImmutableMatrix(sp.eye(d))
     else:
         c = sp.ImmutableMatrix(d, d, lambda i, j: sp.Symbol(f"c_{min(i, j) + 1}{max(i, j) + 1}", real=True))
-    return MatrixNetwork(n, d, weights, target, c, bool(whitened))
+    return MatrixNetwork(n, (d,) * (n + 1), weights, target, sp.ImmutableMatrix(c * c), c)
+
+
+def concrete_network(
+    weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]",
+    target: sp.MatrixBase | None = None,
+    sigma_x: sp.MatrixBase | None = None,
+    sigma_x_sqrt: sp.MatrixBase | None = None,
+) -> MatrixNetwork:
+    """A :class:`MatrixNetwork` over exact given matrices (any chaining shapes).
+
+    ``target`` defaults to the product (a global minimum), ``sigma_x`` to C C or the identity.
+    """
+    ws = tuple(sp.ImmutableMatrix(w) for w in weights)
+    widths = (ws[0].cols,) + tuple(w.rows for w in ws)
+    c = None if sigma_x_sqrt is None else sp.ImmutableMatrix(sigma_x_sqrt)
+    if sigma_x is None:
+        sigma_x = sp.eye(widths[0]) if c is None else c * c
+        c = sp.ImmutableMatrix(sp.eye(widths[0])) if c is None else c
+    t = _product(list(ws), widths[0]) if target is None else target
+    return MatrixNetwork(len(ws), widths, ws, sp.ImmutableMatrix(t), sp.ImmutableMatrix(sigma_x), c)

@@ -1,0 +1,167 @@
+"""50-digit values of the quantities of the theory for concrete float64 instances.
+
+Inputs are converted exactly (every float64 is a rational); the quantity is computed
+exactly in SymPy where it is rational (loss, gradient, Hessian, output gram when
+Sigma_x = I) and evaluated to ``dps`` digits; eigenvalues and roots come from mpmath at
+``dps + 10`` working digits. Theory ids: scalar-closed-form, output-gram-spectrum,
+hessian-gauss-newton, balanced-attains-bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from wideminima.errors import InputError
+
+from ._checks import check_depth
+from .exact import check_global_minimum, exact_moments, rational_matrix, rational_product
+from .matrix import concrete_network
+
+__all__ = [
+    "evaluate",
+    "precise_flattest_sharpness",
+    "precise_hessian",
+    "precise_loss",
+    "precise_output_gram",
+    "precise_sharpness",
+]
+
+DEFAULT_DPS = 50
+
+
+def _check_dps(dps: Any) -> int:
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 15:
+        raise InputError(f"dps must be an integer >= 15, got {dps!r}")
+    return dps
+
+
+def _to_mp(m: sp.MatrixBase, dps: int) -> Any:
+    with mpmath.workdps(dps):
+        return mpmath.matrix([[mpmath.mpf(x.p) / x.q if x.is_Rational else mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in m.tolist()])
+
+
+def evaluate(expr: Any, values: Mapping[sp.Symbol, float], *, dps: int = DEFAULT_DPS) -> Any:
+    """``expr`` (SymPy expression or matrix) at the given float values, converted exactly, to ``dps`` digits.
+
+    >>> from wideminima.symbolic import scalar_network
+    >>> net = scalar_network(2)
+    >>> w1, w2 = net.weights
+    >>> evaluate(net.sharpness_at_minimum(), {w1: 0.1, w2: 3.0, net.sigma: 1.0}, dps=30)  # 9 + fl(0.1)^2
+    9.01000000000000000111022302463
+    """
+    _check_dps(dps)
+    exact = {}
+    for sym, value in values.items():
+        if not np.isfinite(value):
+            raise InputError(f"value of {sym} must be finite, got {value}")
+        exact[sym] = sp.Rational(float(value))
+    return sp.sympify(expr).subs(exact).evalf(dps)
+
+
+def _network(weights: Any, moments: Any) -> Any:
+    from wideminima.numeric import check_weights
+
+    ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
+    sx, target = exact_moments(moments, rational_product(ws))
+    return concrete_network(ws, target=target, sigma_x=sx)
+
+
+def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """L(W) - L* = 1/2 tr((W_{N:1} - T) Sigma_x (W_{N:1} - T)^T) to ``dps`` digits (exact rational first).
+
+    >>> import numpy as np
+    >>> float(precise_loss([np.array([[2.0]]), np.array([[3.0]])], None))   # at a minimum of its own T
+    0.0
+    """
+    net = _network(weights, moments)
+    value = sp.nsimplify(net.loss())
+    with mpmath.workdps(_check_dps(dps)):
+        return mpmath.mpf(value.p) / value.q
+
+
+def precise_hessian(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """The full Hessian (residual term included) as an mpmath matrix; exact rational before rounding.
+
+    Parameter order: layer by layer, each layer column-major (``wideminima.symbolic.matrix``).
+    """
+    return _to_mp(_network(weights, moments).hessian(), _check_dps(dps))
+
+
+def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
+    """Sigma_x^{1/2} at dps + 10 digits (symmetric eigendecomposition of the exact Sigma_x)."""
+    if sx == sp.eye(sx.rows):
+        return mpmath.eye(sx.rows)
+    with mpmath.workdps(dps + 10):
+        eig, vec = mpmath.eigsy(_to_mp(sx, dps + 10))
+        root = mpmath.diag([mpmath.sqrt(x) for x in eig])
+        return vec * root * vec.T
+
+
+def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum)."""
+    from wideminima.numeric import check_weights
+
+    _check_dps(dps)
+    ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
+    d0 = ws[0].cols
+    sx = sp.eye(d0) if sigma_x is None else rational_matrix(sigma_x, "Sigma_x")
+    if sx.shape != (d0, d0):
+        raise InputError(f"Sigma_x has shape {sx.shape}, expected {(d0, d0)}")
+    with mpmath.workdps(dps + 10):
+        c = _sigma_sqrt(sx, dps)
+        total = None
+        for k in range(len(ws)):
+            b = _to_mp(rational_product(ws[:k]) if k else sp.eye(d0), dps + 10)
+            a = _to_mp(rational_product(ws[k + 1 :]) if k + 1 < len(ws) else sp.eye(ws[-1].rows), dps + 10)
+            left, right = c * b.T * b * c, a * a.T
+            term = mpmath.matrix(left.rows * right.rows, left.cols * right.cols)
+            for i in range(left.rows):
+                for j in range(left.cols):
+                    for p in range(right.rows):
+                        for q in range(right.cols):
+                            term[i * right.rows + p, j * right.cols + q] = left[i, j] * right[p, q]
+            total = term if total is None else total + term
+        return total
+
+
+def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """lambda_max of the Hessian at a global minimum, to ``dps`` digits, via the output gram.
+
+    Raises NotAGlobalMinimumError / NoExactFactorizationError when the point is not a global minimum.
+
+    >>> import numpy as np
+    >>> w = [np.array([[2.0, 0.0], [0.0, 1.0]])] * 2            # balanced, T = diag(4, 1)
+    >>> precise_sharpness(w) == 8                               # N s^(2 - 2/N) = 2 * 4
+    True
+    """
+    net = _network(weights, moments)
+    check_global_minimum(list(net.weights), net.target)
+    sigma_x = None if moments is None else moments.sigma_x
+    gram = precise_output_gram(weights, sigma_x, dps=dps)
+    with mpmath.workdps(dps + 10):
+        top = max(mpmath.eigsy(gram, eigvals_only=True))
+    with mpmath.workdps(dps):
+        return +top
+
+
+def precise_flattest_sharpness(target: Any, depth: int, *, dps: int = DEFAULT_DPS) -> Any:
+    """N s^(2 - 2/N), s the largest singular value of the exact T, to ``dps`` digits (whitened data).
+
+    >>> import numpy as np
+    >>> precise_flattest_sharpness(np.diag([4.0, 1.0]), 2) == 8
+    True
+    """
+    n = check_depth(depth)
+    t = rational_matrix(target, "T")
+    _check_dps(dps)
+    with mpmath.workdps(dps + 10):
+        gram = _to_mp(t.T * t, dps + 10)
+        s2 = max(mpmath.eigsy(gram, eigvals_only=True))
+        value = n * mpmath.power(s2, 1 - mpmath.mpf(1) / n)  # s^(2-2/N) = (s^2)^(1-1/N)
+    with mpmath.workdps(dps):
+        return +value
