@@ -40,13 +40,12 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """GD from the zero-init ResNet; the sharpness ratio of the minimum reached."""
-    from wideminima.numeric import Moments, train
+    from wideminima.numeric import Moments, flattest_sharpness, train
 
     target = resnet_target(np.random.default_rng(params["target_seed"]), WIDTH)
     moments = Moments.whitened(target)
     result = train("resnet", moments, widths=[WIDTH] * (DEPTH + 1), lr=params["eta"], steps=STEPS, seed=seed)
-    s = float(np.linalg.svd(target, compute_uv=False)[0])
-    bound = DEPTH * s ** (2 - 2 / DEPTH)
+    bound = flattest_sharpness(target, DEPTH)
     out = {"status": result.status, "steps": result.steps, "bound": bound, "lambda_max": None, "ratio": None, "excess": None}
     if result.status == "converged":
         lam = linear_sharpness(result.weights, moments)
