@@ -68,13 +68,13 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
         spectrum = sharpness(weights, moments, seed=seed)
         out.update(lambda_max=spectrum.lambda_max, lambda_min=None, residual_max=spectrum.residual,
                    residual_min=None, converged=spectrum.converged, products=spectrum.products,
-                   method=spectrum.method)
+                   method=spectrum.method, trace=spectrum.trace)
     else:
         ext = hessian_extremes(weights, moments, seed=seed)
         out.update(lambda_max=ext.lambda_max, lambda_min=ext.lambda_min, residual_max=ext.top.residual,
                    residual_min=ext.bottom.residual, converged=ext.top.converged and ext.bottom.converged,
-                   products=ext.products, method="lanczos-hessian")
-    out["trace"] = hessian_trace(weights, None if moments.is_whitened else moments.sigma_x)
+                   products=ext.products, method="lanczos-hessian",
+                   trace=hessian_trace(weights, None if moments.is_whitened else moments.sigma_x))
     out["at_global_minimum"] = test.is_minimum
     out["minimum_residual"], out["minimum_bound"] = test.residual, test.bound
     out["gradient_norm"] = float(np.linalg.norm(np.asarray(flatten(gradient(weights, moments)))))

@@ -148,13 +148,9 @@ def _dense(matvec: Callable[[Any], Any], dim: int, k: int, which: str, tol: floa
     values_np = to_numpy(values)
     idx = _pick(values_np, k, which == "largest")
     vec = xp.take(vectors, index_array(xp, idx, v0), axis=1)
-    residuals = _residual_norms(xp, a @ vec - vec * asarray_like(xp, values_np[idx], v0))
+    residuals = to_numpy(xp.linalg.vector_norm(a @ vec - vec * asarray_like(xp, values_np[idx], v0), axis=0))
     scale = float(np.max(np.abs(values_np))) if dim else 0.0
     return EigenResult(values_np[idx], vec, residuals, bool(np.all(residuals <= tol * max(scale, 1e-300))), dim, "dense")
-
-
-def _residual_norms(xp: Any, r: Any) -> np.ndarray:
-    return to_numpy(xp.linalg.vector_norm(r, axis=0))
 
 
 def _lanczos(
@@ -168,57 +164,63 @@ def _lanczos(
     seed: int,
     xp: Any,
 ) -> EigenResult:
-    """Thick-restart Lanczos (Wu & Simon) in Rayleigh-Ritz form with stored products A V."""
+    """Thick-restart Lanczos (Wu & Simon) with full reorthogonalization.
+
+    Keeps the Krylov decomposition A V_j = V_j H_j + f e_j^T, H_j = V_j^T A V_j computed
+    explicitly (arrowhead after a restart), so a Ritz pair (theta, V s) has residual
+    ||f|| |s_j|: that estimate decides when to compute the residuals explicitly.
+    The basis and its images are stored as rows (m, dim): every slice is contiguous,
+    and each step makes four passes over the basis.
+    """
     dim = int(v0.shape[0])
-    basis, images = zeros_like_device(xp, (dim, m), v0), zeros_like_device(xp, (dim, m), v0)
+    basis, images = zeros_like_device(xp, (m, dim), v0), zeros_like_device(xp, (m, dim), v0)
     projected = np.zeros((m, m))
     rng = np.random.default_rng(seed + 1)
-    q, j, products, scale = v0, 0, 0, 0.0
+    j, products, scale = 0, 0, 0.0
+    q = v0 / float(xp.linalg.vector_norm(v0))
     while True:
-        for _ in range(2):  # classical Gram-Schmidt, twice (full reorthogonalization)
-            if j:
-                q = q - basis[:, :j] @ (basis[:, :j].T @ q)
-        norm = float(xp.linalg.vector_norm(q))
-        if norm <= 1e-13 * max(scale, 1e-300) or norm == 0.0:
-            # Invariant subspace reached: continue with a fresh random direction.
-            q = asarray_like(xp, rng.standard_normal(dim), v0)
-            continue
-        q = q / norm
-        basis[:, j] = q
+        basis[j, :] = q
         image = matvec(q)
         products += 1
-        images[:, j] = image
-        column = to_numpy(basis[:, : j + 1].T @ image)
+        images[j, :] = image
+        column = basis[: j + 1, :] @ image
+        f = image - column @ basis[: j + 1, :]
+        f = f - (basis[: j + 1, :] @ f) @ basis[: j + 1, :]  # second Gram-Schmidt pass
+        column = to_numpy(column)
         projected[: j + 1, j] = column
         projected[j, : j + 1] = column
         j += 1
+        beta = float(xp.linalg.vector_norm(f))
         theta, s = np.linalg.eigh(projected[:j, :j])
         scale = max(scale, float(np.max(np.abs(theta))))
+        limit = tol * max(scale, 1e-300)
         if j >= k:
             idx = _pick(theta, k, largest)
-            coeff = asarray_like(xp, s[:, idx], v0)
-            vectors = basis[:, :j] @ coeff
-            values = theta[idx]
-            resid = images[:, :j] @ coeff - vectors * asarray_like(xp, values, v0)
-            norms = _residual_norms(xp, resid)
-            converged = bool(np.all(norms <= tol * max(scale, 1e-300)))
-            if converged or products >= max_products or j == dim:
-                return EigenResult(values, vectors, norms, converged, products, "lanczos")
-        if j == m:  # thick restart: keep the best half of the Ritz vectors, continue from a residual
+            estimate = beta * np.abs(s[j - 1, idx])
+            if np.all(estimate <= limit) or products >= max_products or j == dim:
+                coeff = asarray_like(xp, s[:, idx].T, v0)  # (k, j)
+                vectors = coeff @ basis[:j, :]
+                values = theta[idx]
+                resid = coeff @ images[:j, :] - asarray_like(xp, values[:, None], v0) * vectors
+                norms = to_numpy(xp.linalg.vector_norm(resid, axis=1))
+                converged = bool(np.all(norms <= limit))
+                if converged or products >= max_products or j == dim:
+                    return EigenResult(values, vectors.T, norms, converged, products, "lanczos")
+        if j == m:  # thick restart: keep the best half of the Ritz vectors; f continues the Krylov space
             keep = max(k, m // 2)
             idx = _pick(theta, keep, largest)
-            coeff = asarray_like(xp, s[:, idx], v0)
-            new_basis, new_images = basis @ coeff, images @ coeff
-            basis[:, :keep], images[:, :keep] = new_basis, new_images
+            coeff = asarray_like(xp, s[:, idx].T, v0)
+            basis[:keep, :], images[:keep, :] = coeff @ basis, coeff @ images
             projected[:] = 0.0
             projected[:keep, :keep] = np.diag(theta[idx])
-            # All Ritz residuals are parallel in exact arithmetic; continue from the
-            # largest one among the wanted pairs (a converged pair's residual is noise).
-            worst = int(np.argmax(norms))
-            q = new_images[:, worst] - new_basis[:, worst] * float(theta[idx[worst]])
             j = keep
-        else:
-            q = image
+        while beta <= 1e-13 * max(scale, 1e-300):
+            # Invariant subspace reached: continue with a fresh random direction.
+            f = asarray_like(xp, rng.standard_normal(dim), v0)
+            for _ in range(2):
+                f = f - (basis[:j, :] @ f) @ basis[:j, :]
+            beta = float(xp.linalg.vector_norm(f))
+        q = f / beta
 
 
 def hutchinson_trace(

@@ -107,10 +107,9 @@ def coupling(weights: Sequence[Any]) -> np.ndarray:
     Equals 1 at every flattest minimum (theory id coupling-at-flattest).
     """
     ws = _numpy_weights(weights)
+    svds = [np.linalg.svd(w) for w in ws]  # one SVD per layer
     out = []
-    for lower, upper in zip(ws[:-1], ws[1:]):
-        u_low, s_low, _ = np.linalg.svd(lower)
-        _, s_up, vt_up = np.linalg.svd(upper)
+    for lower, upper, (u_low, s_low, _), (_, s_up, vt_up) in zip(ws[:-1], ws[1:], svds[:-1], svds[1:]):
         groups_low = _clusters(s_low, max(lower.shape) * _EPS * (s_low[0] if s_low.size else 0.0))
         groups_up = _clusters(s_up, max(upper.shape) * _EPS * (s_up[0] if s_up.size else 0.0))
         if not groups_low or not groups_up:
