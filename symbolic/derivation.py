@@ -25,6 +25,7 @@ A :class:`Derivation` renders as text, LaTeX and JSON; in JSON each step has
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -61,12 +62,33 @@ def _entries(expr: Any) -> list[Any]:
     return list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
 
 
-def is_zero(expr: Any) -> bool:
-    """True when ``expr`` (expression or matrix) is exactly zero: expand, then simplify as a fallback.
+def _polynomial_is_zero(entries: list[Any]) -> bool | None:
+    """Decide entries == 0 in the sparse polynomial ring QQ[symbols] (fast, exact); None if not polynomials."""
+    from sympy.polys.polyerrors import CoercionFailed, GeneratorsNeeded, PolynomialError
+    from sympy.polys.rings import ring
 
-    Never True on a numerical coincidence: only SymPy's exact ``== 0`` counts.
+    gens = sorted(set().union(*(sp.sympify(e).free_symbols for e in entries)), key=sp.default_sort_key)
+    if not gens:
+        return None
+    try:
+        poly_ring = ring(gens, sp.QQ)[0]
+        return all(poly_ring.from_expr(e) == 0 for e in entries)
+    except (CoercionFailed, GeneratorsNeeded, PolynomialError, ValueError):
+        return None
+
+
+def is_zero(expr: Any) -> bool:
+    """True when ``expr`` (expression or matrix) is exactly zero.
+
+    Polynomials with rational coefficients are decided exactly in the ring QQ[symbols];
+    anything else (radicals, logarithms, absolute values) by ``expand``, then ``simplify``
+    as a fallback. Never True on a numerical coincidence: only an exact 0 counts.
     """
-    for entry in _entries(expr):
+    entries = _entries(expr)
+    decided = _polynomial_is_zero(entries)
+    if decided is not None:
+        return decided
+    for entry in entries:
         value = sp.expand(entry)
         if value != 0 and sp.simplify(value) != 0:
             return False
@@ -90,9 +112,32 @@ def identity_step(
         size = f" in all {lhs.rows}x{lhs.cols} entries" if isinstance(lhs, sp.MatrixBase) else ""
         how = "SymPy: lhs - rhs " + ("simplifies to 0" if ok else "did NOT simplify to 0") + size
     text = formula if formula is not None else f"{sp.sstr(lhs)} = {sp.sstr(rhs)}"
-    left, right = shown if shown is not None else (lhs, rhs)
-    latex = f"{sp.latex(left)} = {sp.latex(right)}"
+    if shown is not None:
+        latex = f"{sp.latex(shown[0])} = {sp.latex(shown[1])}"
+    elif formula is not None and not (_small(lhs) and _small(rhs)):
+        latex = r"\text{" + _escape_latex(formula) + "}"  # a large expression: print the formula, not the terms
+    else:
+        latex = f"{sp.latex(lhs)} = {sp.latex(rhs)}"
     return Step(claim, text, latex, justification, how, ok)
+
+
+# Expressions with more nodes than this are rendered in LaTeX by their formula, not term by term.
+_LATEX_MAX_NODES = 120
+
+
+def _small(expr: Any) -> bool:
+    budget = _LATEX_MAX_NODES
+    for entry in _entries(expr):
+        budget -= sum(1 for _ in itertools.islice(sp.preorder_traversal(entry), budget + 1))
+        if budget < 0:
+            return False
+    return True
+
+
+def _escape_latex(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"), ("^", r"\^{}")):
+        text = text.replace(a, b)
+    return text
 
 
 def fact_step(claim: str, justification: str, holds: Any, check: str, *, formula: str = "", latex: str = "") -> Step:
@@ -146,17 +191,12 @@ class Derivation:
     def to_latex(self) -> str:
         """A LaTeX fragment (an enumerate environment; needs amsmath)."""
 
-        def esc(text: str) -> str:
-            for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
-                text = text.replace(a, b)
-            return text
-
-        out = [f"\\section*{{{esc(self.title)}}}", "Assumptions: " + esc("; ".join(self.assumptions)) + ".", "\\begin{enumerate}"]
+        out = [f"\\section*{{{_escape_latex(self.title)}}}", "Assumptions: " + _escape_latex("; ".join(self.assumptions)) + ".", "\\begin{enumerate}"]
         for step in self.steps:
             mark = "checked" if step.checked else "\\textbf{not checked}"
-            out.append(f"  \\item {esc(step.claim)} [{mark}]")
+            out.append(f"  \\item {_escape_latex(step.claim)} [{mark}]")
             if step.latex:
                 out.append(f"  \\[ {step.latex} \\]")
-            out.append(f"  Because: {esc(step.justification)}. Check: {esc(step.check)}.")
+            out.append(f"  Because: {_escape_latex(step.justification)}. Check: {_escape_latex(step.check)}.")
         out.append("\\end{enumerate}")
         return "\n".join(out)

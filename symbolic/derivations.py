@@ -72,7 +72,7 @@ def _scalar_pattern_steps() -> list[Step]:
     ]
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16, typed=True)  # typed: True must not hit the cache entry of 1
 def scalar_derivation(depth: int) -> Derivation:
     """Loss, gradient, Hessian, rank-one structure at minima and the flattest value (AM-GM) for depth N."""
     n = check_depth(depth, maximum=MAX_SCALAR_DERIVATION_DEPTH)
@@ -279,7 +279,7 @@ def _product_of(ws: "list[sp.ImmutableMatrix] | tuple[sp.ImmutableMatrix, ...]")
     return sp.ImmutableMatrix(out.applyfunc(sp.radsimp))
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=16, typed=True)  # typed: True must not hit the cache entry of 1
 def matrix_derivation(depth: int, width: int) -> Derivation:
     """Block Hessian by vec/Kronecker identities, the Gauss-Newton form at minima, the output gram
     and exact balanced spectra, for d x d layers with symbolic entries (N <= 3, d <= 3)."""

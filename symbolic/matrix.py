@@ -219,7 +219,7 @@ class MatrixNetwork:
         return expr.subs({self.target[i, j]: p[i, j] for i in range(p.rows) for j in range(p.cols)})
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=32, typed=True)  # typed: True must not hit the cache entry of 1
 def matrix_network(depth: int, width: int, *, whitened: bool = False) -> MatrixNetwork:
     """The depth-N, width-d symbolic network (N <= 3, d <= 3); ``whitened`` sets C = I."""
     n = check_depth(depth, maximum=MAX_MATRIX_DEPTH)

@@ -200,7 +200,7 @@ class ScalarNetwork:
         return tuple([root] * (self.depth - 1) + [sp.sign(self.target) * root])
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=128, typed=True)  # typed: True must not hit the cache entry of 1
 def scalar_network(depth: int) -> ScalarNetwork:
     """The depth-N scalar network with symbols w1..wN (real), sigma (positive), T (real, nonzero).
 
