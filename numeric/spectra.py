@@ -28,7 +28,7 @@ from .gram import gram_factors
 from .hessian import _resolve, flatten, hessian_vector_product, parameter_count, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
-from .network import end_to_end
+from .network import end_to_end, products_after, products_before
 
 __all__ = ["Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
 
@@ -114,26 +114,30 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     The minima are exactly the points with W_{N:1} = T (theory.md, min width >= rank T).
     The test is ||(W_{N:1} - T) Sigma_x^{1/2}||_F <= bound with
 
-        bound = c * ||Sigma_x^{1/2}||_2 * (prod_k ||W_k||_F + cond(Sigma_x) ||T||_F),   c = 4 n eps,
+        bound = c ||Sigma_x^{1/2}||_2 (sum_k d_{k-1} ||A_k||_F ||W_k||_F ||B_k||_F + d_0 cond(Sigma_x) ||T||_F),
 
-    n = d_0 + ... + d_{N-1} (the inner dimensions of the chain). The first term is
-    Higham's bound gamma_n |W_N|...|W_1| on the rounding error of the computed
-    product (it scales with the weights, so a gauge-transformed minimum with large
-    layers is judged relative to them); the second is the error of T = Sigma_yx
-    Sigma_x^{-1} itself. The factor 4 covers the rounding of the subtraction and
-    of whatever produced the weights. ``rtol`` replaces c for a looser, user-chosen
-    test (e.g. for trained weights).
+    c = 4 eps. The sum bounds, to first order in eps, both the rounding error of the
+    computed product (step k adds at most d_{k-1} eps |W_k| |B_k|, Higham, which the
+    later layers multiply by A_k) and the effect of relative rounding errors of size
+    eps in each stored layer, i.e. what any float64 construction of an exact minimum
+    leaves; it scales with the partial products, so a gauge-transformed minimum with
+    large layers is judged relative to them. The second term is the error of
+    T = Sigma_yx Sigma_x^{-1}. The factor 4 covers the subtraction and second-order
+    terms. ``rtol`` replaces c for a looser, user-chosen test (e.g. trained weights).
     """
     weights, moments = _resolve(weights, moments)
+    xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights))
     root = moments.sigma_x_sqrt
     residual = float(np.linalg.norm((product - moments.target) @ root))
     eig = np.linalg.eigvalsh(moments.sigma_x)
-    inner = sum(int(w.shape[1]) for w in weights)
-    c = 4 * inner * _EPS if rtol is None else float(rtol)
-    chain = float(np.prod([np.linalg.norm(to_numpy(w)) for w in weights]))
-    bound = c * float(np.sqrt(eig[-1])) * (chain + eig[-1] / eig[0] * float(np.linalg.norm(moments.target)))
-    return MinimumTest(residual, bound)
+    c = 4 * _EPS if rtol is None else float(rtol)
+    chain = sum(
+        int(w.shape[1]) * float(xp.linalg.vector_norm(a)) * float(xp.linalg.vector_norm(w)) * float(xp.linalg.vector_norm(b))
+        for a, w, b in zip(products_after(weights), weights, products_before(weights))
+    )
+    target_error = int(product.shape[1]) * eig[-1] / eig[0] * float(np.linalg.norm(moments.target))
+    return MinimumTest(residual, c * float(np.sqrt(eig[-1])) * (chain + target_error))
 
 
 def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | None) -> None:
