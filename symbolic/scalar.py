@@ -61,15 +61,19 @@ class ScalarNetwork:
     _order: tuple[int, ...] = field(repr=False, compare=False)
 
     # -- monomials ----------------------------------------------------------------
-    def monomial(self, exponents: tuple[int, ...] | list[int]) -> sp.Expr:
-        """prod_k w_k^(e_k) for exponents e_k in {0, 1, 2}, built directly in canonical form.
+    def monomial(self, exponents: tuple[int, ...] | list[int], sigma_power: int = 0) -> sp.Expr:
+        """sigma^sigma_power prod_k w_k^(e_k) (integer exponents >= 0), built directly in canonical form.
 
         SymPy orders the factors of a product as: the plain symbols, then the powers,
-        each in its symbol order; building that tuple directly skips the general
-        product normalisation (the cost that makes a naive N = 64 Hessian take seconds).
+        each in SymPy's symbol order (``_order``, computed once); building that tuple directly
+        skips the general product normalisation (the cost that makes a naive N = 64
+        Hessian take seconds). tests/symbolic/test_scalar.py checks the result is the very
+        object SymPy builds.
         """
-        plain = [self.weights[k] for k in self._order if exponents[k] == 1]
-        powers = [sp.Pow(self.weights[k], exponents[k]) for k in self._order if exponents[k] >= 2]
+        symbols = self.weights + (self.sigma,)
+        exps = list(exponents) + [sigma_power]
+        plain = [symbols[k] for k in self._order if exps[k] == 1]
+        powers = [sp.Pow(symbols[k], exps[k]) for k in self._order if exps[k] >= 2]
         args = plain + powers
         if not args:
             return sp.S.One
@@ -129,7 +133,7 @@ class ScalarNetwork:
         if a == b:
             e = [2] * self.depth
             e[a] = 0
-            return sp.Mul(s2, self.monomial(e))
+            return self.monomial(e, sigma_power=2)
         e = [2] * self.depth
         e[a] = e[b] = 1
         excess, rest = self.product() - self.target, self.residual_factor(i, j)
@@ -169,7 +173,7 @@ class ScalarNetwork:
                 e = [2] * n
                 e[i] -= 1
                 e[j] -= 1
-                entries.append(sp.Mul(self.sigma**2, self.monomial(e)))
+                entries.append(self.monomial(e, sigma_power=2))
         return sp.ImmutableMatrix(n, n, entries)
 
     def sharpness_at_minimum(self) -> sp.Expr:
@@ -209,7 +213,8 @@ def scalar_network(depth: int) -> ScalarNetwork:
     """
     n = check_depth(depth)
     weights = sp.symbols(f"w1:{n + 1}", real=True)
-    order = tuple(sorted(range(n), key=functools.cmp_to_key(lambda a, b: weights[a].compare(weights[b]))))
     sigma = sp.Symbol("sigma", positive=True)
+    symbols = tuple(weights) + (sigma,)  # index n is sigma
+    order = tuple(sorted(range(n + 1), key=functools.cmp_to_key(lambda a, b: symbols[a].compare(symbols[b]))))
     target = sp.Symbol("T", real=True, nonzero=True)
     return ScalarNetwork(n, tuple(weights), sigma, target, order)

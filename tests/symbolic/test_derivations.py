@@ -88,8 +88,17 @@ def test_cli_json_synonym_and_formats(capsys: pytest.CaptureFixture[str]) -> Non
         ["derive", "scalar", "--depth", "2", "--json", "--format", "text"],
     ],
 )
-def test_cli_bad_input_one_line_exit_2(argv: list[str]) -> None:
-    out = subprocess.run([sys.executable, "-m", "wideminima", *argv], capture_output=True, text=True)
-    assert out.returncode == 2
-    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
-    assert out.stdout == ""
+def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        status = exc.code
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_cli_bad_input_no_traceback_in_a_real_process() -> None:
+    out = subprocess.run([sys.executable, "-m", "wideminima", "derive", "matrix", "--depth", "0", "--width", "2"], capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr

@@ -36,10 +36,12 @@ def test_monomials_are_canonical() -> None:
     # The fast constructor must give the very objects SymPy builds (same hash, ==), including
     # the name order w10 < w2 of the symbols.
     net = scalar_network(12)
-    for exps in ([2] * 12, [1, 0, 2] * 4, [0] * 11 + [1], [1] * 12, [2, 1] * 6):
-        expected = sp.Mul(*[w**e for w, e in zip(net.weights, exps)])
-        built = net.monomial(exps)
-        assert built == expected and hash(built) == hash(expected)
+    for exps in ([2] * 12, [1, 0, 2] * 4, [0] * 11 + [1], [1] * 12, [2, 1] * 6, [0] * 12):
+        for sigma_power in (0, 1, 2):
+            expected = sp.Mul(net.sigma**sigma_power, *[w**e for w, e in zip(net.weights, exps)])
+            built = net.monomial(exps, sigma_power)
+            assert built == expected and hash(built) == hash(expected)
+            assert built.args == expected.args
 
 
 def test_depth_64_entries_match_differentiation() -> None:
