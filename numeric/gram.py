@@ -28,7 +28,7 @@ __all__ = ["GramFactors", "gram_factors", "output_gram", "hessian_trace"]
 
 @dataclass(frozen=True)
 class GramFactors:
-    """The pairs defining G = sum_k L_k (kron) R_k, stacked for few large products.
+    """The pairs defining G = sum_k L_k (kron) R_k, laid out for two large products per application.
 
     Attributes
     ----------
@@ -36,12 +36,16 @@ class GramFactors:
     right : (N, d_0, d_0) array, right[k-1] = Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}.
     after, before_whitened : the lists [A_k] and [B_k Sigma_x^{1/2}], kept to map
         output-space vectors back to parameter space (J^T).
+    right_wide : (d_0, N d_0) array [R_1 ... R_N].
+    left_wide : (d_N, d_N N) array with left_wide[r, i N + k] = L_k[r, i].
     """
 
     left: Any
     right: Any
     after: list[Any]
     before_whitened: list[Any]
+    right_wide: Any
+    left_wide: Any
 
     @property
     def depth(self) -> int:
@@ -50,23 +54,19 @@ class GramFactors:
     def apply(self, block: Any) -> Any:
         """G applied to a stack of output matrices: (b, d_N, d_0) -> (b, d_N, d_0).
 
-        Done as two large products: M [R_1 ... R_N] (all k at once), then
-        [L_1 ... L_N] times the stacked results.
+        Two large products and no copies: X = M [R_1 ... R_N] has rows (j, i) and
+        columns (k, c), so viewed as (b, d_N N, d_0) its rows are (i, k) for each j,
+        which ``left_wide`` contracts: sum_{i,k} L_k[r, i] (M_j R_k)[i, c].
         """
         xp = array_namespace(block)
         n, dn, d0 = self.depth, int(self.left.shape[1]), int(self.right.shape[1])
         b = int(block.shape[0])
-        right_wide = xp.reshape(xp.permute_dims(self.right, (1, 0, 2)), (d0, n * d0))  # [R_1 ... R_N]
-        left_wide = xp.reshape(xp.permute_dims(self.left, (1, 0, 2)), (dn, n * dn))  # [L_1 ... L_N]
-        mr = xp.reshape(block, (b * dn, d0)) @ right_wide  # rows (j, i), columns (k, c)
-        mr = xp.permute_dims(xp.reshape(mr, (b, dn, n, d0)), (2, 1, 0, 3))  # (k, i, j, c)
-        out = left_wide @ xp.reshape(mr, (n * dn, b * d0))  # (d_N, b d_0)
-        return xp.permute_dims(xp.reshape(out, (dn, b, d0)), (1, 0, 2))
+        products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ self.right_wide, (b, dn * n, d0))
+        return self.left_wide @ products
 
     def to_parameters(self, matrix: Any) -> list[Any]:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
         return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
-
 
 def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
     """The factors (L_k, R_k) of the output gram; ``sigma_x`` None means the identity."""
@@ -80,7 +80,10 @@ def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
         before = [b @ asarray_like(xp, root, weights[0]) for b in before]
     left = xp.stack([a @ a.T for a in after])
     right = xp.stack([b.T @ b for b in before])
-    return GramFactors(left, right, after, before)
+    n, dn, d0 = len(weights), int(left.shape[1]), int(right.shape[1])
+    right_wide = xp.reshape(xp.permute_dims(right, (1, 0, 2)), (d0, n * d0))
+    left_wide = xp.reshape(xp.permute_dims(left, (1, 2, 0)), (dn, dn * n))
+    return GramFactors(left, right, after, before, right_wide, left_wide)
 
 
 def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:

@@ -166,9 +166,9 @@ def _gram_start(factors: Any, moments: Moments, seed: int, rounds: int = 30) -> 
         return noise
     _, u, v = top_singular_pair(scaled)
     for _ in range(rounds):
-        u = np.einsum("k,kij,j->i", np.einsum("i,kij,j->k", v, right, v), left, u)
+        u = (right @ v @ v) @ (left @ u)  # sum_k (v^T R_k v) L_k u
         u /= np.linalg.norm(u)
-        v = np.einsum("k,kij,j->i", np.einsum("i,kij,j->k", u, left, u), right, v)
+        v = (left @ u @ u) @ (right @ v)
         v /= np.linalg.norm(v)
     return np.outer(u, v) + _START_NOISE * noise
 

@@ -1,0 +1,196 @@
+"""lambda_max at a generic (gauge-transformed, unbalanced) global minimum: five ways, one table.
+
+Run: ``python benchmarks/bench_sharpness.py [--cap SECONDS] [--repeats R] [--cases 8x256,50x64,4x1024,4x16]``.
+
+Methods (whitened data, T random (d, d) / sqrt(d), all widths d, gauge condition 10):
+  (a) output gram: ``wideminima.numeric.sharpness`` (matrix-free G, this toolkit's Lanczos;
+      also with SciPy's ARPACK on the same operator);
+  (b) parameter-space Lanczos on this toolkit's exact Hessian-vector products (P = N d^2);
+  (c) dense eigh of the full (P, P) Hessian, where it fits in memory (else "n/a");
+  (d) PyTorch autograd Hessian-vector products with power iteration as PyHessian does it
+      (stop when the eigenvalue changes by less than tol relatively; tol 1e-3, PyHessian's
+      default, and 1e-10), capped at ``--cap`` seconds;
+  (e) PyTorch autograd Hessian-vector products under SciPy's eigsh (tol 1e-10).
+The reference value is dense eigh of the Hessian where it fits, else dense eigh of G
+where G fits (d^2 <= 4096), else (a) run to tol 1e-13 (cross-checked by (b)).
+Times are wall-clock seconds: median of ``--repeats`` for (a), one run for the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from wideminima.numeric import flatten, gauge_minimum, hessian_vector_product, sharpness, top_eigenpairs, unflatten
+from wideminima.numeric.gram import gram_factors
+
+DENSE_BYTES = 4 * 2**30  # (c) runs when the (P, P) float64 Hessian needs at most 4 GiB
+
+
+def _instance(depth: int, width: int) -> tuple[list[np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(0)
+    target = rng.standard_normal((width, width)) / np.sqrt(width)
+    return gauge_minimum(target, [width] * (depth + 1), rng, condition=10.0), target
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = call()
+    return out, time.perf_counter() - start
+
+
+def _torch_hvp(weights: list[np.ndarray], target: np.ndarray) -> tuple[Callable[[list[Any]], list[Any]], list[Any]]:
+    """The autograd Hessian-vector product of L = 1/2 ||W_N ... W_1 - T||_F^2 (double backward)."""
+    import torch
+
+    params = [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in weights]
+    t = torch.tensor(target, dtype=torch.float64)
+    product = params[0]
+    for w in params[1:]:
+        product = w @ product
+    loss = 0.5 * ((product - t) ** 2).sum()
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+
+    def hvp(vector: list[Any]) -> list[Any]:
+        return list(torch.autograd.grad(grads, params, grad_outputs=vector, retain_graph=True))
+
+    return hvp, params
+
+
+def _pyhessian_power(weights: list[np.ndarray], target: np.ndarray, tol: float, cap: float) -> tuple[float, int, bool]:
+    """PyHessian's ``hessian.eigenvalues`` loop (top_n = 1), float64, stopped by ``cap`` seconds."""
+    import torch
+
+    torch.manual_seed(0)
+    start = time.perf_counter()
+    hvp, params = _torch_hvp(weights, target)
+    v = [torch.randn_like(p) for p in params]
+    norm = torch.sqrt(sum((x * x).sum() for x in v))
+    v = [x / norm for x in v]
+    eigenvalue, products = None, 0
+    while time.perf_counter() - start < cap:
+        hv = hvp(v)
+        products += 1
+        value = float(sum((h * x).sum() for h, x in zip(hv, v)))
+        norm = torch.sqrt(sum((h * h).sum() for h in hv))
+        v = [h / norm for h in hv]
+        if eigenvalue is not None and abs(eigenvalue - value) / (abs(eigenvalue) + 1e-6) < tol:
+            return value, products, True
+        eigenvalue = value
+    return float(eigenvalue), products, False
+
+
+def _torch_eigsh(weights: list[np.ndarray], target: np.ndarray) -> tuple[float, int]:
+    import torch
+    from scipy.sparse.linalg import LinearOperator, eigsh
+
+    hvp, params = _torch_hvp(weights, target)
+    shapes = [tuple(p.shape) for p in params]
+    count = [0]
+
+    def matvec(x: np.ndarray) -> np.ndarray:
+        count[0] += 1
+        flat = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64).reshape(-1))
+        pieces, start = [], 0
+        for shape in shapes:
+            size = shape[0] * shape[1]
+            pieces.append(flat[start : start + size].reshape(shape))
+            start += size
+        return torch.cat([h.reshape(-1) for h in hvp(pieces)]).numpy()
+
+    dim = sum(s[0] * s[1] for s in shapes)
+    operator = LinearOperator((dim, dim), matvec=matvec, dtype=np.float64)
+    value = eigsh(operator, k=1, which="LA", tol=1e-10, v0=np.ones(dim))[0][0]
+    return float(value), count[0]
+
+
+def _parameter_lanczos(weights: list[np.ndarray], tol: float) -> tuple[float, int]:
+    def product(x: np.ndarray) -> np.ndarray:
+        return flatten(hessian_vector_product(weights, None, unflatten(x, weights)))
+
+    dim = sum(w.size for w in weights)
+    result = top_eigenpairs(product, dim, tol=tol, method="lanczos", basis_size=20)
+    return float(result.values[0]), result.products
+
+
+def _reference(weights: list[np.ndarray]) -> tuple[float, str]:
+    p = sum(w.size for w in weights)
+    if 8 * p * p <= DENSE_BYTES:
+        from wideminima.numeric import dense_hessian
+
+        return float(np.linalg.eigvalsh(dense_hessian(weights, max_parameters=p))[-1]), "dense eigh of H"
+    dn, d0 = weights[-1].shape[0], weights[0].shape[1]
+    if dn * d0 <= 4096:
+        from wideminima.numeric import output_gram
+
+        return float(np.linalg.eigvalsh(output_gram(weights))[-1]), "dense eigh of G"
+    return sharpness(weights, tol=1e-13, method="lanczos").lambda_max, "(a) at tol 1e-13"
+
+
+def _row(label: str, seconds: float | str, products: int | str, value: float | None, reference: float) -> str:
+    secs = seconds if isinstance(seconds, str) else f"{seconds:.2f}"
+    err = "-" if value is None else f"{abs(value - reference) / reference:.1e}"
+    return f"| {label} | {secs} | {products} | {err} |"
+
+
+def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool) -> list[str]:
+    weights, target = _instance(depth, width)
+    p = sum(w.size for w in weights)
+    reference, how = _reference(weights)
+    lines = [f"\n(N, d) = ({depth}, {width}): P = {p:,} parameters, G is {width * width:,}-square; "
+             f"reference lambda_max = {reference:.15g} ({how})", "",
+             "| method | seconds | products | rel. error |", "| --- | --- | --- | --- |"]
+    for method in ("lanczos", "arpack"):
+        runs = [_timed(lambda: sharpness(weights, method=method)) for _ in range(repeats)]
+        spec = runs[-1][0]
+        lines.append(_row(f"(a) output gram, {spec.method}", statistics.median(r[1] for r in runs), spec.products,
+                          spec.lambda_max, reference))
+    (value, products), secs = _timed(lambda: _parameter_lanczos(weights, 1e-10))
+    lines.append(_row("(b) parameter-space Lanczos, exact HVP", secs, products, value, reference))
+    if 8 * p * p <= DENSE_BYTES:
+        from wideminima.numeric import dense_hessian
+
+        value, secs = _timed(lambda: float(np.linalg.eigvalsh(dense_hessian(weights, max_parameters=p))[-1]))
+        lines.append(_row("(c) dense eigh of H", secs, p, value, reference))
+    else:
+        lines.append(_row("(c) dense eigh of H", f"n/a ({8 * p * p / 2**30:,.0f} GiB)", "-", None, reference))
+    if have_torch:
+        for tol in (1e-3, 1e-10):
+            (value, products, done), secs = _timed(lambda: _pyhessian_power(weights, target, tol, cap))
+            label = f"(d) autograd power iteration, tol {tol:g}"
+            lines.append(_row(label, secs if done else f"> {cap:g} (cap)", products, value, reference))
+        (value, products), secs = _timed(lambda: _torch_eigsh(weights, target))
+        lines.append(_row("(e) autograd HVP + SciPy eigsh", secs, products, value, reference))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cap", type=float, default=60.0, help="time cap in seconds for (d) (default 60)")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of (a), median reported (default 3)")
+    parser.add_argument("--cases", default="4x16,8x256,50x64,4x1024", help="comma-separated NxD list")
+    args = parser.parse_args(argv)
+    try:
+        import torch
+
+        have_torch = True
+        torch_note = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        have_torch, torch_note = False, "torch not installed: (d), (e) skipped"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {load:.1f} at start; numpy {np.__version__}; {torch_note}")
+    for case in args.cases.split(","):
+        depth, width = (int(x) for x in case.lower().split("x"))
+        print("\n".join(run_case(depth, width, args.cap, args.repeats, have_torch)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
