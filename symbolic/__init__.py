@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "quadratic_width": "widths",
     "evaluate": "precise",
     "precise_flattest_sharpness": "precise",
+    "precise_gradient": "precise",
     "precise_hessian": "precise",
     "precise_loss": "precise",
     "precise_output_gram": "precise",

@@ -82,9 +82,13 @@ def is_zero(expr: Any) -> bool:
 
     Polynomials with rational coefficients are decided exactly in the ring QQ[symbols];
     anything else (radicals, logarithms, absolute values) by ``expand``, then ``simplify``
-    as a fallback. Never True on a numerical coincidence: only an exact 0 counts.
+    as a fallback. Never True on a numerical coincidence: only an exact 0 counts, and an
+    entry holding a SymPy Float (rounded arithmetic) is never declared zero. Build claims
+    from exact numbers: SymPy already rounds Float arithmetic when an expression is built.
     """
     entries = _entries(expr)
+    if any(sp.sympify(e).has(sp.Float) for e in entries):
+        return False
     decided = _polynomial_is_zero(entries)
     if decided is not None:
         return decided

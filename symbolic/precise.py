@@ -25,6 +25,7 @@ from .matrix import concrete_network
 __all__ = [
     "evaluate",
     "precise_flattest_sharpness",
+    "precise_gradient",
     "precise_hessian",
     "precise_loss",
     "precise_output_gram",
@@ -82,6 +83,19 @@ def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -
     value = sp.nsimplify(net.loss())
     with mpmath.workdps(_check_dps(dps)):
         return mpmath.mpf(value.p) / value.q
+
+
+def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> list[Any]:
+    """[dL/dW_1, ..., dL/dW_N] (dL/dW_k = A_k^T (W_{N:1} - T) Sigma_x B_k^T) as mpmath matrices.
+
+    >>> import numpy as np
+    >>> from wideminima.numeric import Moments
+    >>> [float(g[0, 0]) for g in precise_gradient([np.array([[2.0]]), np.array([[3.0]])], Moments.whitened(np.array([[5.0]])))]
+    [3.0, 2.0]
+    """
+    net = _network(weights, moments)
+    dps = _check_dps(dps)
+    return [_to_mp(net.gradient_block(k), dps) for k in range(1, net.depth + 1)]
 
 
 def precise_hessian(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:

@@ -12,6 +12,7 @@ from wideminima.symbolic import (
     certify_lambda_max_above,
     certify_lambda_max_below,
     precise_flattest_sharpness,
+    precise_gradient,
     precise_hessian,
     precise_loss,
     precise_output_gram,
@@ -74,6 +75,19 @@ def test_loss_zero_at_minimum_and_positive_elsewhere() -> None:
     ws = _gauge_minimum(2)
     assert precise_loss(ws) == 0
     assert precise_loss(ws, Moments.whitened(np.eye(2))) > 0
+
+
+def test_gradient_agrees_with_numeric_engine() -> None:
+    from wideminima.numeric import gradient
+
+    rng = np.random.default_rng(8)
+    ws = [rng.standard_normal((3, 2)), rng.standard_normal((2, 3))]
+    x = rng.standard_normal((20, 2))
+    moments = Moments.from_samples(x, rng.standard_normal((20, 2)))
+    for exact, numeric in zip(precise_gradient(ws, moments), gradient(ws, moments)):
+        exact = np.array(exact.tolist(), dtype=np.float64)
+        # float64 gradient: a few products and sums of O(1) numbers, error ~ 1e-15; 1e-12 is ample.
+        np.testing.assert_allclose(numeric, exact, rtol=0, atol=1e-12 * max(1.0, np.max(np.abs(exact))))
 
 
 def test_not_a_minimum() -> None:
