@@ -183,3 +183,21 @@ def test_sharpness_in_every_namespace(xp: Any, to_xp: Any) -> None:
     ext = hessian_extremes([to_xp(w) for w in weights[:1]] + [to_xp(weights[1])], max_products=2000)
     assert abs(ext.lambda_max - reference) <= 1e-10 * reference
     assert to_numpy(ext.top.vector[0]).shape == (5, 21)
+
+
+def test_bilinear_lower_bound_at_random_unit_vectors() -> None:
+    """theory id bilinear-lower-bound: lambda_max >= sum_k ||A_k^T u||^2 ||B_k Sigma_x^{1/2} v||^2."""
+    rng = np.random.default_rng(21)
+    dims = [3, 4, 5, 2]
+    target = _target(rng, 2, 3, 2)
+    sigma_x = random_covariance(3, rng, condition=10.0)
+    moments = Moments.from_target(target, sigma_x)
+    for _ in range(5):
+        weights = gauge_minimum(target, dims, rng, condition=5.0)
+        factors = gram_factors(weights, sigma_x)
+        top = sharpness(weights, moments).lambda_max
+        for _ in range(20):
+            u, v = rng.standard_normal(2), rng.standard_normal(3)
+            u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
+            bound = float(np.sum((factors.left @ u @ u) * (factors.right @ v @ v)))
+            assert bound <= top * (1 + 1e-12)  # rounding of two O(N d^2) sums
