@@ -80,7 +80,7 @@ def test_same_seed_same_results_whatever_the_worker_count(tmp_path: Path) -> Non
     outs = []
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
-        assert main(["report", "--quick", "--quiet", "--only", "E2,E6", "--workers", workers, "--out", str(out)]) == 0
+        assert main(["report", "--quick", "--quiet", "--only", "E2", "--workers", workers, "--out", str(out)]) == 0
         outs.append(out)
     names = sorted(p.name for p in (outs[0] / "results").iterdir())
     assert names == sorted(p.name for p in (outs[1] / "results").iterdir())

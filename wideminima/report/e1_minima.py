@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .common import linear_sharpness, resnet_target, spread, unit_vector
-from .registry import Check, Figure, Section, Table, Task, task_seed
+from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E1"
 TITLE = "Which minimum does training reach?"
@@ -128,9 +128,18 @@ def _by_setting(records: list[dict[str, Any]]) -> dict[tuple[str, int], list[dic
     return groups
 
 
+def _median_with_range(ax: Any, stats: dict[tuple[str, int], dict[str, Any]], name: str, depths: list[int], label: str, marker: str) -> None:
+    """Median ratio per depth with min-max error bars, for the depths where some run converged."""
+    xs = [n for n in depths if (name, n) in stats and stats[(name, n)]["median"] is not None]
+    med = np.array([stats[(name, n)]["median"] for n in xs])
+    lo = np.array([stats[(name, n)]["min"] for n in xs])
+    hi = np.array([stats[(name, n)]["max"] for n in xs])
+    ax.errorbar(xs, med, yerr=[med - lo, hi - med], marker=marker, capsize=3, label=label)
+
+
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Table of median ratios by init and depth, a figure, and the theorem checks."""
-    from .figures import new_figure, save_figure
+    from .figures import label_axes, new_figure, publish
 
     groups = _by_setting(records)
     settings = list(INITS) + ["mc-fixed", "mc-trained"]
@@ -161,31 +170,18 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
     fig, (ax, ax_mc) = new_figure(2, width=5.2, height=3.9)
     markers = {"zero-resnet": "o", "small-gaussian": "s", "xavier": "^", "large-gaussian": "D"}
     for name, (_, _, label) in INITS.items():
-        xs = [n for n in depths if (name, n) in stats and stats[(name, n)]["median"] is not None]
-        med = np.array([stats[(name, n)]["median"] for n in xs])
-        lo = np.array([stats[(name, n)]["min"] for n in xs])
-        hi = np.array([stats[(name, n)]["max"] for n in xs])
-        ax.errorbar(xs, med, yerr=[med - lo, hi - med], marker=markers[name], capsize=3, label=label)
+        _median_with_range(ax, stats, name, depths, label, markers[name])
     ax.axhline(1.0, color="k", lw=0.8, ls="--", label="flattest minimum (ratio 1)")
     ax.set_yscale("log")
-    ax.set_xlabel("depth N (layers)")
-    ax.set_ylabel("lambda_max / (N s^(2-2/N))  [dimensionless]")
-    ax.set_title(f"Linear nets, width {WIDTH}, GD eta = {LR}")
-    ax.legend()
-    for name, label, marker in (("mc-fixed", "fixed projection p (bound N s^(2-2/N))", "o"),
-                                ("mc-trained", "trained projection (bound (N+1) s^(2-2/(N+1)))", "s")):
-        xs = [n for n in depths if (name, n) in stats and stats[(name, n)]["median"] is not None]
-        med = np.array([stats[(name, n)]["median"] for n in xs])
-        lo = np.array([stats[(name, n)]["min"] for n in xs])
-        hi = np.array([stats[(name, n)]["max"] for n in xs])
-        ax_mc.errorbar(xs, med, yerr=[med - lo, hi - med], marker=marker, capsize=3, label=label)
+    label_axes(ax, "depth N (layers)", "lambda_max / (N s^(2-2/N))  [dimensionless]", f"Linear nets, width {WIDTH}, GD eta = {LR}")
+    _median_with_range(ax_mc, stats, "mc-fixed", depths, "fixed projection p (bound N s^(2-2/N))", "o")
+    _median_with_range(ax_mc, stats, "mc-trained", depths, "trained projection (bound (N+1) s^(2-2/(N+1)))", "s")
     ax_mc.axhline(1.0, color="k", lw=0.8, ls="--", label="lower bound (ratio 1)")
-    ax_mc.set_xlabel("number of residual layers N")
-    ax_mc.set_ylabel("lambda_max / lower bound  [dimensionless]")
-    ax_mc.set_title(f"Marion & Chizat setting, width {MC_WIDTH}, ||t|| = {MC_NORM}")
-    ax_mc.legend()
-    save_figure(fig, context.figure_dir, "E1_ratio_vs_depth")
-    figure = Figure(
+    label_axes(ax_mc, "number of residual layers N", "lambda_max / lower bound  [dimensionless]",
+               f"Marion & Chizat setting, width {MC_WIDTH}, ||t|| = {MC_NORM}")
+    figure = publish(
+        fig,
+        context.figure_dir,
         "E1_ratio_vs_depth",
         "Sharpness ratio at convergence against depth.",
         "Left: lambda_max / (N s^(2-2/N)) of the minimum GD reaches, median with min-max bars over seeds, per init. "

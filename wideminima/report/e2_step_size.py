@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .common import linear_sharpness, log_slope, resnet_target, spread
-from .registry import Check, Figure, Section, Table, Task, task_seed
+from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E2"
 TITLE = "Step size and excess sharpness"
@@ -55,7 +55,7 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Log-log plot with the fitted slope per target, table, empirical check."""
-    from .figures import new_figure, save_figure
+    from .figures import label_axes, new_figure, publish
 
     reps = sorted({r["params"]["rep"] for r in records})
     fits = {}
@@ -75,12 +75,11 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
             ax.loglog(grid, np.exp(intercept) * grid**slope, "-", color=line.get_color(), lw=0.8)
     slopes = [f["slope"] for f in fits.values()]
     median_slope = spread(slopes)["median"]
-    ax.set_xlabel("step size eta  [dimensionless, loss 1/2 MSE]")
-    ax.set_ylabel("excess sharpness ratio - 1  [dimensionless]")
-    ax.set_title(f"Zero-init linear ResNet, N = {DEPTH}, d = {WIDTH}: median slope {median_slope:.2f}" if median_slope is not None else "")
-    ax.legend()
-    save_figure(fig, context.figure_dir, "E2_excess_vs_eta")
-    figure = Figure(
+    label_axes(ax, "step size eta  [dimensionless, loss 1/2 MSE]", "excess sharpness ratio - 1  [dimensionless]",
+               f"Zero-init linear ResNet, N = {DEPTH}, d = {WIDTH}: median slope {median_slope:.2f}" if median_slope is not None else "")
+    figure = publish(
+        fig,
+        context.figure_dir,
         "E2_excess_vs_eta",
         "Excess sharpness against step size (log-log).",
         "Points: lambda_max / (N s^(2-2/N)) - 1 at the minimum GD reaches from W_k = I, per target and step size; "

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .common import linear_sharpness, whitened_samples
-from .registry import Check, Figure, Section, Table, Task, task_seed
+from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E3"
 TITLE = "Near balance along the top path"
@@ -93,7 +93,7 @@ def _band(s: float, n: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Two panels (GD, SGD) of g_k with the geometric line and near-balance bands; checks."""
-    from .figures import new_figure, save_figure
+    from .figures import label_axes, new_figure, publish
 
     fig, axes = new_figure(2, width=5.0, height=4.0)
     rows, checks_ok, path_ok, stable_ok = [], [], [], []
@@ -119,13 +119,12 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
             rows.append([opt, eta, res["status"], 1 + res["delta"], min(res["rho"]), max(res["rho"]), lo, hi])
         if s is not None:
             ax.semilogy(k, s ** (k / DEPTH), "k--", lw=1, label="s^(k/N) (flattest)")
-        ax.set_xlabel("layer k (g_0 = 1 is the input)")
-        ax.set_ylabel("path gain g_k = ||W_k...W_1 v||  [dimensionless]")
-        ax.set_title(f"{opt.upper()}, N = {DEPTH}, d = {WIDTH}" + (f", batch {BATCH} of {SAMPLES}" if opt == "sgd" else ""))
         ax.set_xticks(k)
-        ax.legend()
-    save_figure(fig, context.figure_dir, "E3_path_gains")
-    figure = Figure(
+        label_axes(ax, "layer k (g_0 = 1 is the input)", "path gain g_k = ||W_k...W_1 v||  [dimensionless]",
+                   f"{opt.upper()}, N = {DEPTH}, d = {WIDTH}" + (f", batch {BATCH} of {SAMPLES}" if opt == "sgd" else ""))
+    figure = publish(
+        fig,
+        context.figure_dir,
         "E3_path_gains",
         "Path gains along the top input direction of the minima reached.",
         "g_k = ||W_{k:1} v|| against layer k (log scale) for the minima GD (left) and SGD (right) reach from one "

@@ -182,7 +182,7 @@ def _effect(results: list[dict[str, Any]], rng: np.random.Generator) -> dict[str
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Heatmaps of the first layer pair, scores against the null per pair, effect sizes with CIs."""
-    from .figures import new_figure, pyplot, save_figure
+    from .figures import label_axes, new_figure, pyplot, save_figure
 
     names = [f"{m}, {i} init" for m in MODELS for i in INITS if any(r["params"]["model"] == m for r in records)]
     by_model = {n: [r["result"] for r in records if f"{r['params']['model']}, {r['params']['init']} init" == n] for n in names}
@@ -219,9 +219,7 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
                      label="null: same singular values, random vectors (median, 5-95%)" if idx == 0 else None)
     ax2.set_xticks(range(len(names)), [n.replace(", ", "\n") for n in names], fontsize=7)
     ax2.set_ylim(0, 1.05)
-    ax2.set_ylabel("coupling score c_k (numeric.coupling)  [cosine, 0..1]")
-    ax2.set_xlabel("network / data")
-    ax2.legend(loc="lower left")
+    label_axes(ax2, "network / data", "coupling score c_k (numeric.coupling)  [cosine, 0..1]", loc="lower left")
     save_figure(fig2, context.figure_dir, "E5_coupling_scores")
 
     figures = [

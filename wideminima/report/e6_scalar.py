@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Check, Figure, Section, Table, Task
+from .registry import Check, Section, Table, Task
 
 ID = "E6"
 TITLE = "Scalar networks in closed form"
@@ -105,7 +105,7 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Two panels: eigenvalue along the curve of minima; exact vs quadratic width. Exact checks."""
-    from .figures import new_figure, save_figure
+    from .figures import label_axes, new_figure, publish
 
     curves = [r for r in records if r["params"]["part"] == "curve"]
     width = next(r["result"] for r in records if r["params"]["part"] == "width")
@@ -117,19 +117,16 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
         ax.plot([0.0], [res["flattest"]], "*", ms=11, color=line.get_color())
         rows.append([n, res["flattest_expression"], res["flattest"], min(res["lambda"]), res["exact_at_flattest"], res["stationary_at_flattest"]])
     ax.set_yscale("log")
-    ax.set_xlabel("position a along the curve of minima  [log-gain of layer 1]")
-    ax.set_ylabel("nonzero Hessian eigenvalue  [dimensionless]")
-    ax.set_title(f"Scalar nets, T = {TARGET:g}, sigma = {SIGMA:g}; stars: flattest")
-    ax.legend()
+    label_axes(ax, "position a along the curve of minima  [log-gain of layer 1]", "nonzero Hessian eigenvalue  [dimensionless]",
+               f"Scalar nets, T = {TARGET:g}, sigma = {SIGMA:g}; stars: flattest")
     d, ex, qu = np.array(width["deltas"]), np.array(width["exact"]), np.array(width["quadratic"])
     ax_w.loglog(d, ex, "o-", label="exact width (polynomial root)")
     ax_w.loglog(d, qu, "--", label="quadratic sqrt(2 delta / lambda)")
-    ax_w.set_xlabel("loss tolerance delta  [loss units]")
-    ax_w.set_ylabel("width t along the top eigenvector  [weight units]")
-    ax_w.set_title(f"Flattest minimum, N = {WIDTH_DEPTH}, lambda = {width['lambda']:.4g}")
-    ax_w.legend()
-    save_figure(fig, context.figure_dir, "E6_scalar")
-    figure = Figure(
+    label_axes(ax_w, "loss tolerance delta  [loss units]", "width t along the top eigenvector  [weight units]",
+               f"Flattest minimum, N = {WIDTH_DEPTH}, lambda = {width['lambda']:.4g}")
+    figure = publish(
+        fig,
+        context.figure_dir,
         "E6_scalar",
         "Scalar networks: the Hessian along the curve of minima, and width.",
         "Left: the one nonzero Hessian eigenvalue sigma^2 sum_k prod_{j != k} w_j^2 (closed form from the symbolic "

@@ -12,7 +12,9 @@ from typing import Any
 from wideminima._atomic import atomic_open
 from wideminima.errors import InputError
 
-__all__ = ["pyplot", "new_figure", "save_figure", "FORMATS"]
+from .registry import Figure
+
+__all__ = ["pyplot", "new_figure", "save_figure", "label_axes", "publish", "FORMATS"]
 
 FORMATS = ("png", "svg")
 
@@ -51,6 +53,16 @@ def new_figure(ncols: int = 1, *, width: float = 5.0, height: float = 3.6) -> tu
     return fig, list(axes[0])
 
 
+def label_axes(ax: Any, xlabel: str, ylabel: str, title: str = "", *, legend: bool = True, **legend_options: Any) -> None:
+    """Axis labels (with units), a title and the legend: what every report axes must carry."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if legend:
+        ax.legend(**legend_options)
+
+
 def save_figure(fig: Any, directory: Path, name: str) -> list[Path]:
     """Write ``directory/name.png`` and ``.svg`` atomically (no timestamps inside); close ``fig``."""
     plt = pyplot()
@@ -65,3 +77,9 @@ def save_figure(fig: Any, directory: Path, name: str) -> list[Path]:
     finally:
         plt.close(fig)
     return paths
+
+
+def publish(fig: Any, directory: Path, name: str, title: str, shows: str, theory: str) -> Figure:
+    """Save ``fig`` as ``name`` (PNG and SVG) and return its caption record."""
+    save_figure(fig, directory, name)
+    return Figure(name, title, shows, theory)
