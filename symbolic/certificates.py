@@ -8,8 +8,8 @@ mpmath exactly (``mpf(float)`` is exact), so the certificate is a statement abou
 exactly that matrix.
 
 Symmetry: a float64 output gram ``G`` is symmetric only up to rounding. Both
-certificates speak about the symmetric part ``S = (G + G^T)/2``, formed exactly in
-interval arithmetic (for a symmetric input ``S = G``); an input further than
+certificates speak about the symmetric part ``S = (G + G^T)/2``, enclosed in
+interval arithmetic (for a symmetric input ``S = G`` exactly); an input further than
 ``64 eps max|G|`` from symmetric is rejected, since it is not a rounding artefact.
 
 - :func:`certify_lambda_max_above`: lambda_max(S) >= v^T S v / v^T v for every
@@ -120,7 +120,8 @@ def _check_dps(dps: int) -> int:
 
 
 def _symmetric_part(iv: Any, g: np.ndarray) -> list[list[Any]]:
-    """S = (G + G^T)/2 as exact intervals (sum and halving are exact at >= 54 bits)."""
+    """S = (G + G^T)/2 as rigorous intervals (point intervals, i.e. exact, unless two
+    mirrored entries differ in magnitude by more than the working precision allows)."""
     n = g.shape[0]
     return [[(iv.mpf(float(g[i, j])) + iv.mpf(float(g[j, i]))) / 2 for j in range(n)] for i in range(n)]
 

@@ -7,6 +7,10 @@
 ``"checked": true|false`` per step). Exit status: 0 when every step was
 machine-checked, 1 when some step was not, 2 on bad input. SymPy is imported
 inside :func:`run` only.
+
+Run time (every check is run): scalar depth 5 about 0.4 s, depth 12 about 3 s; matrix
+N = 3, d = 2 about 5 s, N = 2, d = 3 about 11 s, N = 3, d = 3 about 100 s (one core,
+benchmarks/bench_symbolic.py).
 """
 
 from __future__ import annotations

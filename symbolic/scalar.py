@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sympy as sp
-from sympy.core.mul import _mulsort
 
 from ._checks import check_depth
 
