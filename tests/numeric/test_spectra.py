@@ -201,3 +201,18 @@ def test_bilinear_lower_bound_at_random_unit_vectors() -> None:
             u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
             bound = float(np.sum((factors.left @ u @ u) * (factors.right @ v @ v)))
             assert bound <= top * (1 + 1e-12)  # rounding of two O(N d^2) sums
+
+
+def test_dense_gram_path_and_gram_in_every_namespace(xp: Any, to_xp: Any) -> None:
+    rng = np.random.default_rng(9)
+    weights = gauge_minimum(_target(rng, 3, 4, 2), [4, 2, 3], rng)
+    sigma_x = random_covariance(4, rng)
+    moments = Moments.from_target(to_numpy(weights[1] @ weights[0]), sigma_x)
+    reference = sharpness(weights, moments)
+    spectrum = sharpness([to_xp(w) for w in weights], moments)
+    assert spectrum.method == "dense-gram" and type(spectrum.vector[1]) is type(to_xp(np.zeros(1)))
+    assert abs(spectrum.lambda_max - reference.lambda_max) <= 1e-12 * reference.lambda_max  # same dense eigh, other library
+    gram = output_gram([to_xp(w) for w in weights], sigma_x)
+    # Same sums in another library: a few ulps of ||G||.
+    np.testing.assert_allclose(to_numpy(gram), output_gram(weights, sigma_x), rtol=0, atol=64 * EPS * reference.lambda_max)
+    assert abs(hessian_trace([to_xp(w) for w in weights], sigma_x) - reference.trace) <= 64 * EPS * reference.trace
