@@ -233,6 +233,7 @@ def _instance_weights(n: int, d: int) -> list[sp.ImmutableMatrix]:
 def _balanced_steps(n: int, d: int) -> list[Step]:
     """Balanced minima of a diagonal and of a rational non-diagonal T: lambda_max = N s^(2-2/N) exactly."""
     from .balanced import balanced_factorization, balanced_lambda_max, cayley_orthogonal
+    from .matrix import chain_product
 
     values = [sp.Integer(2), sp.Integer(1), sp.Rational(1, 3)][:d]
     eye = sp.ImmutableMatrix(sp.eye(d))
@@ -249,7 +250,7 @@ def _balanced_steps(n: int, d: int) -> list[Step]:
             identity_step(
                 f"balanced minimum of the {label}",
                 "W_k = Q_k S^(1/N) Q_{k-1}^T (Q_0 = V, Q_N = U, rational orthogonal Q by Cayley transforms)",
-                sp.ImmutableMatrix.vstack(_product_of(ws), *[ws[k + 1].T * ws[k + 1] - ws[k] * ws[k].T for k in range(n - 1)]),
+                sp.ImmutableMatrix.vstack(chain_product(ws), *[ws[k + 1].T * ws[k + 1] - ws[k] * ws[k].T for k in range(n - 1)]),
                 sp.ImmutableMatrix.vstack(target, *[sp.zeros(d, d)] * (n - 1)),
                 formula=f"W_N...W_1 = T = {sp.sstr(target.tolist())} and W_(k+1)^T W_(k+1) = W_k W_k^T",
             )
@@ -270,13 +271,6 @@ def _balanced_steps(n: int, d: int) -> list[Step]:
             )
         )
     return steps
-
-
-def _product_of(ws: "list[sp.ImmutableMatrix] | tuple[sp.ImmutableMatrix, ...]") -> sp.ImmutableMatrix:
-    out = ws[0]
-    for w in ws[1:]:
-        out = w * out
-    return sp.ImmutableMatrix(out.applyfunc(sp.radsimp))
 
 
 @functools.lru_cache(maxsize=16, typed=True)  # typed: True must not hit the cache entry of 1

@@ -14,7 +14,9 @@ import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
 
-__all__ = ["MINIMUM_RTOL", "check_global_minimum", "exact_moments", "rational_matrix", "rational_product"]
+from .matrix import chain_product
+
+__all__ = ["MINIMUM_RTOL", "check_global_minimum", "exact_moments", "rational_matrix"]
 
 # A global minimum given in float64 has W_{N:1} = T only up to rounding: the exact product
 # of float factors differs from T by about N d eps relative (~1e-14 for small networks);
@@ -35,14 +37,6 @@ def rational_matrix(x: Any, name: str) -> sp.ImmutableMatrix:
     if not np.all(np.isfinite(a)):
         raise InputError(f"{name} has non-finite entries (NaN or inf)")
     return sp.ImmutableMatrix(a.shape[0], a.shape[1], [sp.Rational(float(v)) for v in a.reshape(-1)])
-
-
-def rational_product(mats: list[sp.MatrixBase]) -> sp.ImmutableMatrix:
-    """mats[-1] ... mats[0] exactly (W_{N:1} for mats = [W_1, ..., W_N])."""
-    out = mats[0]
-    for m in mats[1:]:
-        out = m * out
-    return sp.ImmutableMatrix(out)
 
 
 def exact_moments(moments: Any, product: sp.MatrixBase) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
@@ -67,7 +61,7 @@ def check_global_minimum(weights: list[sp.MatrixBase], target: sp.MatrixBase) ->
     rank = int(np.linalg.matrix_rank(t)) if t.size else 0
     if min(widths) < rank:
         raise NoExactFactorizationError(f"widths {widths}: the smallest is below rank(T) = {rank}; no global minimum exists")
-    gap = float(sp.sqrt(sum(x**2 for x in (rational_product(weights) - target))))
+    gap = float(sp.sqrt(sum(x**2 for x in (chain_product(weights) - target))))
     scale = max(float(sp.sqrt(sum(x**2 for x in target))), np.finfo(np.float64).tiny)
     if gap > MINIMUM_RTOL * scale:
         raise NotAGlobalMinimumError(

@@ -41,7 +41,7 @@ import sympy as sp
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
-__all__ = ["MatrixNetwork", "commutation_matrix", "concrete_network", "kron", "matrix_network", "output_gram", "vec"]
+__all__ = ["MatrixNetwork", "chain_product", "commutation_matrix", "concrete_network", "kron", "matrix_network", "output_gram", "vec"]
 
 
 def vec(x: sp.MatrixBase) -> sp.ImmutableMatrix:
@@ -72,10 +72,14 @@ def commutation_matrix(m: int, n: int) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(k)
 
 
-def _product(mats: list[sp.ImmutableMatrix], size: int) -> sp.ImmutableMatrix:
-    """mats[-1] ... mats[0] (the first factor applied first); identity when empty."""
-    out = sp.eye(size)
-    for m in mats:
+def chain_product(mats: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", size: int | None = None) -> sp.ImmutableMatrix:
+    """mats[-1] ... mats[0] (W_{N:1} for mats = [W_1, ..., W_N]); the size x size identity when empty."""
+    if not mats:
+        if size is None:
+            raise ValueError("an empty product needs its size")
+        return sp.ImmutableMatrix(sp.eye(size))
+    out = mats[0]
+    for m in mats[1:]:
         out = m * out
     return sp.ImmutableMatrix(out)
 
@@ -94,8 +98,8 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     c = sp.eye(d0) if sigma_x_sqrt is None else sp.Matrix(sigma_x_sqrt)
     total = sp.zeros(dn * d0, dn * d0)
     for k in range(len(mats)):
-        b = _product(mats[:k], d0)
-        a = _product(mats[k + 1 :], mats[k].rows)
+        b = chain_product(mats[:k], d0)
+        a = chain_product(mats[k + 1 :], mats[k].rows)
         total += kron((c * b.T * b * c).applyfunc(sp.expand), (a * a.T).applyfunc(sp.expand))
     return sp.ImmutableMatrix(total.applyfunc(sp.expand))
 
@@ -134,11 +138,11 @@ class MatrixNetwork:
 
     def end_to_end(self) -> sp.ImmutableMatrix:
         """W_{N:1} = W_N ... W_1."""
-        return _product(list(self.weights), self.widths[0])
+        return chain_product(list(self.weights), self.widths[0])
 
     def partial_product(self, j: int, i: int) -> sp.ImmutableMatrix:
         """W_{j:i} = W_j ... W_i (1-based), shape (d_j, d_{i-1}); the identity when j < i."""
-        return _product(list(self.weights[i - 1 : j]), self.widths[i - 1])
+        return chain_product(list(self.weights[i - 1 : j]), self.widths[i - 1])
 
     def before(self, k: int) -> sp.ImmutableMatrix:
         """B_k = W_{k-1:1}."""
@@ -251,5 +255,5 @@ def concrete_network(
     if sigma_x is None:
         sigma_x = sp.eye(widths[0]) if c is None else c * c
         c = sp.ImmutableMatrix(sp.eye(widths[0])) if c is None else c
-    t = _product(list(ws), widths[0]) if target is None else target
+    t = chain_product(list(ws), widths[0]) if target is None else target
     return MatrixNetwork(len(ws), widths, ws, sp.ImmutableMatrix(t), sp.ImmutableMatrix(sigma_x), c)

@@ -19,8 +19,8 @@ import sympy as sp
 from wideminima.errors import InputError
 
 from ._checks import check_depth
-from .exact import check_global_minimum, exact_moments, rational_matrix, rational_product
-from .matrix import concrete_network
+from .exact import check_global_minimum, exact_moments, rational_matrix
+from .matrix import chain_product, concrete_network
 
 __all__ = [
     "evaluate",
@@ -68,7 +68,7 @@ def _network(weights: Any, moments: Any) -> Any:
     from wideminima.numeric import check_weights
 
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
-    sx, target = exact_moments(moments, rational_product(ws))
+    sx, target = exact_moments(moments, chain_product(ws))
     return concrete_network(ws, target=target, sigma_x=sx)
 
 
@@ -130,8 +130,8 @@ def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT
         c = _sigma_sqrt(sx, dps)
         total = None
         for k in range(len(ws)):
-            b = _to_mp(rational_product(ws[:k]) if k else sp.eye(d0), dps + 10)
-            a = _to_mp(rational_product(ws[k + 1 :]) if k + 1 < len(ws) else sp.eye(ws[-1].rows), dps + 10)
+            b = _to_mp(chain_product(ws[:k], d0), dps + 10)
+            a = _to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)
             left, right = c * b.T * b * c, a * a.T
             term = mpmath.matrix(left.rows * right.rows, left.cols * right.cols)
             for i in range(left.rows):

@@ -35,7 +35,8 @@ import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
 
-from .exact import check_global_minimum, exact_moments, rational_matrix, rational_product
+from .exact import check_global_minimum, exact_moments, rational_matrix
+from .matrix import chain_product
 
 __all__ = ["Width", "exact_width", "quadratic_width"]
 
@@ -81,7 +82,7 @@ def _inputs(weights: Any, moments: Any, direction: Any, delta: Any) -> tuple[lis
         raise InputError("direction has zero norm")
     if isinstance(delta, bool) or not isinstance(delta, (int, float, np.floating, np.integer)) or not np.isfinite(delta) or delta <= 0:
         raise InputError(f"delta must be a finite number > 0, got {delta!r}")
-    sx, target = exact_moments(moments, rational_product(rw))
+    sx, target = exact_moments(moments, chain_product(rw))
     return rw, rd, sx, target, sp.Rational(float(delta))
 
 
