@@ -125,7 +125,9 @@ def balanced_lambda_max(
     gram G is then a polynomial matrix in r, and (v kron u)^T G (v kron u) is verified
     to equal diag(sum_k r_j^(2(k-1)) r_i^(2(N-k))) as an exact polynomial identity (an
     orthogonal similarity, so that diagonal is the spectrum, for every r). Substituting
-    r_i = s_i^(1/N) gives the exact eigenvalues; the largest is returned.
+    r_i = s_i^(1/N) gives the exact eigenvalues; the largest is returned (``sympy.Max``
+    orders these real algebraic numbers; mathematically each is termwise at most the
+    (1, 1) entry N s_1^(2-2/N), since s_i <= s_1 and every exponent is >= 0).
 
     >>> balanced_lambda_max(sp.eye(2), [4, 1], sp.eye(2), 2)     # N s^(2 - 2/N) = 2 * 4
     8
