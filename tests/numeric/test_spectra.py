@@ -180,9 +180,14 @@ def test_sharpness_in_every_namespace(xp: Any, to_xp: Any) -> None:
     spectrum = sharpness([to_xp(w) for w in weights])
     assert type(spectrum.vector[0]) is type(to_xp(np.zeros(1)))
     assert abs(spectrum.lambda_max - reference) <= 1e-10 * reference
-    ext = hessian_extremes([to_xp(w) for w in weights[:1]] + [to_xp(weights[1])], max_products=2000)
-    assert abs(ext.lambda_max - reference) <= 1e-10 * reference
-    assert to_numpy(ext.top.vector[0]).shape == (5, 21)
+    small = [rng.standard_normal((6, 5)), rng.standard_normal((7, 6))]  # P = 72: the Lanczos path
+    moments = Moments.from_samples(rng.standard_normal((20, 5)), rng.standard_normal((20, 7)))
+    expected = hessian_extremes(small, moments)
+    ext = hessian_extremes([to_xp(w) for w in small], moments)
+    norm = max(abs(expected.lambda_max), abs(expected.lambda_min))
+    assert abs(ext.lambda_max - expected.lambda_max) <= 1e-10 * norm  # both at the Lanczos tolerance
+    assert abs(ext.lambda_min - expected.lambda_min) <= 1e-10 * norm
+    assert type(ext.top.vector[0]) is type(to_xp(np.zeros(1))) and to_numpy(ext.top.vector[0]).shape == (6, 5)
 
 
 def test_bilinear_lower_bound_at_random_unit_vectors() -> None:
