@@ -1,0 +1,123 @@
+"""``wideminima verify``: JSON contract, exit codes, user files, examples, replay, bad input."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wideminima._cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+TOY = '''
+from hypothesis import strategies as st
+from wideminima.property_tests import claim
+
+@claim(id="square-above-x", statement="x^2 >= x", strategy=st.floats(-10, 10))
+def margin(x, ctx):
+    a = ctx.scalar(x)
+    return a * a - a
+
+@claim(id="square-nonnegative", kind="theorem", strategy=st.floats(-10, 10))
+def square(x, ctx):
+    return ctx.scalar(x) ** 2
+'''
+
+
+def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wideminima", "verify", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_json_contract_and_exit_1_on_refutation(tmp_path, capsys) -> None:
+    (tmp_path / "toy.py").write_text(TOY)
+    code = main(["verify", str(tmp_path / "toy.py"), "--profile", "ci", "--json", "--out", str(tmp_path / "cx")])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == ""  # --json: no progress, no table
+    report = json.loads(out)
+    assert set(report) == {"profile", "seed", "claims", "summary", "seconds"}
+    assert report["profile"] == "ci" and report["seed"] == 0
+    assert report["summary"] == {"verified": 1, "refuted": 1, "error": 0}
+    refuted, verified = report["claims"]
+    for row in report["claims"]:
+        assert {"id", "kind", "status", "examples", "worst_margin", "counterexample", "reproduce"} <= set(row)
+        assert isinstance(row["examples"], int) and isinstance(row["worst_margin"], float)
+    assert refuted["kind"] == "conjecture" and verified["kind"] == "theorem" and verified["counterexample"] is None
+    assert Path(refuted["counterexample"]["file"]).is_file()
+    assert "--replay" in refuted["reproduce"]
+
+
+def test_reproduce_command_reproduces(tmp_path) -> None:
+    (tmp_path / "toy.py").write_text(TOY)
+    first = _cli(["toy.py", "--claim", "square-above-x", "--json"], tmp_path)
+    row = json.loads(first.stdout)["claims"][0]
+    again = _cli(shlex.split(row["reproduce"])[2:] + ["--json"], tmp_path)
+    assert again.returncode == 1
+    replayed = json.loads(again.stdout)["claims"][0]
+    assert replayed["status"] == "refuted" and replayed["worst_margin"] == row["worst_margin"]
+    assert (tmp_path / "counterexamples").is_dir()  # the default folder
+
+
+def test_text_report_has_one_row_per_claim(tmp_path, capsys) -> None:
+    (tmp_path / "toy.py").write_text(TOY)
+    main(["verify", str(tmp_path / "toy.py"), "--claim", "square-nonnegative", "--seed", "5", "--profile", "dev"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:2] == ["claim", "kind"] and out[1].split()[0] == "square-nonnegative"
+    assert out[1].split()[4] == "verified" and "profile dev, seed 5" in out[-1]
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("raise RuntimeError('boom')", "failed to import: RuntimeError: boom"),
+        ("def broken(:\n", "failed to import: SyntaxError"),
+        ("x = 1\n", "defines no claim"),
+    ],
+)
+def test_bad_claim_files_are_one_line_exit_2(tmp_path, content, words) -> None:
+    (tmp_path / "bad.py").write_text(content)
+    result = _cli(["bad.py"], tmp_path)
+    assert result.returncode == 2 and words in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["missing.py"], "missing.py: no such claim file"),
+        (["--claim", "no-such-claim"], "--claim no-such-claim: no such claim"),
+        (["--replay", "missing.npz"], "--replay missing.npz: no such file"),
+        (["--profile", "fast"], "invalid choice: 'fast'"),
+    ],
+)
+def test_bad_usage_is_one_line_exit_2(tmp_path, args, words) -> None:
+    result = _cli(args, tmp_path)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_of_a_file_that_is_not_a_counterexample(tmp_path) -> None:
+    (tmp_path / "w.npz").write_bytes(b"not a zip")
+    result = _cli(["--replay", "w.npz"], tmp_path)
+    assert result.returncode == 2 and "not a counterexample file" in result.stderr
+
+
+def test_example_conjectures(tmp_path) -> None:
+    true = _cli([str(EXAMPLES / "true_conjecture.py"), "--profile", "ci", "--json"], tmp_path)
+    assert true.returncode == 0 and json.loads(true.stdout)["summary"]["verified"] == 1
+    false = _cli([str(EXAMPLES / "false_conjecture.py"), "--profile", "ci", "--json"], tmp_path)
+    assert false.returncode == 1
+    row = json.loads(false.stdout)["claims"][0]
+    assert row["status"] == "refuted" and row["counterexample"]["enclosure"][1] < 0
+    again = _cli(shlex.split(row["reproduce"])[2:], tmp_path)
+    assert again.returncode == 1 and "refuted" in again.stdout
+
+
+def test_both_sided_best_value_example(tmp_path) -> None:
+    result = _cli([str(EXAMPLES / "flattest_value.py"), "--profile", "ci", "--json"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [c["status"] for c in json.loads(result.stdout)["claims"]] == ["verified", "verified"]

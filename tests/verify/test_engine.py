@@ -1,0 +1,138 @@
+"""The verify engine on toy claims: verdicts, escalation to 50 digits, certificates, shrinking, replay."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+from wideminima.errors import InputError
+from wideminima.property_tests import Claim, claim, evaluate, replay, verify, verify_claim
+from wideminima.property_tests.arithmetic import FLOAT64
+from wideminima.property_tests.engine import MP_ACCURACY, load_counterexample
+
+
+@claim(id="square-nonnegative", kind="theorem", statement="x^2 >= 0", strategy=st.floats(-10, 10))
+def square(x, ctx):
+    a = ctx.scalar(x)
+    return a * a
+
+
+@claim(id="square-above-x", statement="x^2 >= x (false on (0, 1))", strategy=st.floats(-10, 10))
+def square_above(x, ctx):
+    a = ctx.scalar(x)
+    return a * a - a
+
+
+@claim(id="cancellation", kind="theorem", statement="(x/3)*3 - x = 0, which float64 rounds to +-ulp",
+       strategy=st.floats(1, 2), budget=1e-15)
+def cancellation(x, ctx):
+    # exact value 0; float64 gives a few ulps of either sign: the engine must settle it at 50 digits
+    return (ctx.scalar(x) / 3) * 3 - ctx.scalar(x) + ctx.scalar(0.0)
+
+
+@claim(id="lying-float", statement="a margin that is exactly 1 but -1 in float64", strategy=st.just(1.0))
+def lying(x, ctx):
+    return ctx.scalar(-1.0) if ctx.name == "float64" else ctx.scalar(1.0)
+
+
+@claim(id="broken", statement="a margin function that raises", strategy=st.just(0.0))
+def broken(x, ctx):
+    raise ZeroDivisionError("deliberately")
+
+
+def test_verified_claim_reports_examples_and_worst_margin(tmp_path) -> None:
+    row = verify_claim(square, "ci", 0, out_dir=tmp_path)
+    assert row.status == "verified" and row.examples == 50 and row.counterexample is None
+    assert row.worst_margin is not None and 0 <= row.worst_margin <= 1e-30
+    assert not list(tmp_path.iterdir())  # nothing saved when nothing is refuted
+
+
+def test_refutation_is_shrunk_certified_saved_and_replayed(tmp_path) -> None:
+    row = verify_claim(square_above, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted"
+    record = row.counterexample
+    lo, hi = record["enclosure"]
+    assert lo <= record["margin"] <= hi < 0
+    meta, x = load_counterexample(record["file"])
+    assert 0 < x < 1 and meta["claim"] == "square-above-x"
+    assert row.reproduce.endswith(f"--replay {record['file']}")
+    again = replay(record["file"], [square_above])
+    assert again.claims[0].status == "refuted" and again.claims[0].worst_margin == record["margin"]
+    assert again.exit_code == 1
+
+
+def test_float_noise_is_settled_at_50_digits_never_refuted(tmp_path) -> None:
+    row = verify_claim(cancellation, "ci", 0, out_dir=tmp_path)
+    assert row.status == "verified" and row.escalated > 0
+    assert row.worst_margin >= -MP_ACCURACY
+
+
+def test_float_verdict_contradicted_by_exact_arithmetic_is_not_a_refutation(tmp_path) -> None:
+    row = verify_claim(lying, "ci", 0, out_dir=tmp_path)
+    assert row.status == "verified" and row.unconfirmed == 1 and "not confirmed" in row.message
+    assert not list(tmp_path.iterdir())
+
+
+def test_margin_that_raises_is_an_error_with_its_message(tmp_path) -> None:
+    result = verify([broken, square], "ci", 0, out_dir=tmp_path)
+    assert [r.status for r in result.claims] == ["error", "verified"]
+    assert "ZeroDivisionError: deliberately" in result.claims[0].message
+    assert result.exit_code == 2 and result.summary == {"verified": 1, "refuted": 0, "error": 1}
+
+
+def test_same_seed_same_run(tmp_path) -> None:
+    a = verify_claim(square_above, "dev", 123, out_dir=tmp_path / "a")
+    b = verify_claim(square_above, "dev", 123, out_dir=tmp_path / "b")
+    assert (a.status, a.examples, a.worst_margin) == (b.status, b.examples, b.worst_margin)
+
+
+def test_profiles_scale_examples(tmp_path) -> None:
+    counts = {p: verify_claim(square, p, 0, out_dir=tmp_path).examples for p in ("dev", "ci")}
+    assert counts == {"dev": 10, "ci": 50}
+    scaled = Claim(id="scaled", kind="theorem", statement="", strategy=st.floats(0, 1),
+                   margin=square.margin, examples_scale=0.2)
+    assert verify_claim(scaled, "ci", 0, out_dir=tmp_path).examples == 10
+
+
+def test_evaluate_budget_rule() -> None:
+    # m >= budget: decided in float64; inside the budget: 50 digits
+    assert evaluate(square, 2.0).digits == "float64"
+    assert evaluate(cancellation, 1.1).digits == "mp50"
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(id="Bad Id", strategy=st.just(0)), "id='Bad Id'"),
+        (dict(id="ok", kind="lemma", strategy=st.just(0)), "kind='lemma'"),
+        (dict(id="ok", strategy=st.just(0), examples_scale=0), "examples_scale=0"),
+        (dict(id="ok", strategy=st.just(0), budget=2.0), "budget=2.0"),
+    ],
+)
+def test_claim_arguments_are_validated(kwargs, words) -> None:
+    with pytest.raises(InputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        claim(**kwargs)(lambda x, ctx: 0.0)
+
+
+def test_strategy_that_is_not_a_strategy_is_an_error(tmp_path) -> None:
+    bad = Claim(id="bad-strategy", kind="conjecture", statement="", strategy=lambda: 3, margin=square.margin)
+    row = verify_claim(bad, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and "strategy" in row.message
+
+
+def test_non_finite_margin_is_an_error(tmp_path) -> None:
+    nan = Claim(id="nan", kind="conjecture", statement="", strategy=st.just(0.0),
+                margin=lambda x, ctx: ctx.scalar(math.inf) if ctx is FLOAT64 else ctx.scalar(0))
+    row = verify_claim(nan, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and "inf" in row.message
+
+
+def test_empirical_float_only_claims_say_so(tmp_path) -> None:
+    negative = Claim(id="float-only", kind="empirical", statement="", strategy=st.just(0.0),
+                     margin=lambda x, ctx: -1.0, exact=False, budget=0.0)
+    row = verify_claim(negative, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted" and "float64 evidence only" in row.counterexample["certified_by"]
+    assert np.isclose(row.worst_margin, -1.0)
