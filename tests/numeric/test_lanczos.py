@@ -74,3 +74,13 @@ def test_bad_arguments() -> None:
         top_eigenpairs(lambda x: x, 5, start=np.ones(3))
     with pytest.raises(InputError, match="samples must be at least 2"):
         hutchinson_trace(lambda x: x, 5, 1, np.random.default_rng(0))
+
+
+def test_auto_without_scipy_uses_the_toolkit_lanczos(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wideminima.numeric._backend as backend
+
+    a = np.diag(np.arange(1.0, 101.0))
+    assert top_eigenpairs(lambda x: a @ x, 100).method == "arpack"
+    monkeypatch.setattr(backend, "scipy_available", lambda: False)
+    result = top_eigenpairs(lambda x: a @ x, 100)
+    assert result.method == "lanczos" and abs(result.values[0] - 100.0) <= 1e-10 * 100
