@@ -220,7 +220,8 @@ class MatrixNetwork:
     def at_minimum(self, expr: sp.MatrixBase | sp.Expr) -> sp.MatrixBase | sp.Expr:
         """Substitute T = W_{N:1}: the result holds at every global minimum (full widths)."""
         p = self.end_to_end()
-        return expr.subs({self.target[i, j]: p[i, j] for i in range(p.rows) for j in range(p.cols)})
+        # xreplace: T's entries are plain symbols, so structural replacement is exact (and far faster than subs)
+        return expr.xreplace({self.target[i, j]: p[i, j] for i in range(p.rows) for j in range(p.cols)})
 
 
 @functools.lru_cache(maxsize=32, typed=True)  # typed: True must not hit the cache entry of 1

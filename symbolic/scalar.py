@@ -151,7 +151,7 @@ class ScalarNetwork:
     # -- at global minima -------------------------------------------------------------
     def at_minimum(self, expr: Any) -> Any:
         """Substitute T = w_1 ... w_N: every point of the result is a global minimum."""
-        return expr.subs(self.target, self.product())
+        return expr.xreplace({self.target: self.product()})  # T is a plain symbol: structural replacement
 
     def path_vector(self) -> sp.ImmutableMatrix:
         """(N, 1) column g with g_k = prod_{j != k} w_j (the gradient of P)."""
