@@ -11,12 +11,12 @@ from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessia
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
-from .metrics import coupling, imbalance, layer_gains, path_gains, path_residuals
+from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
 from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_minimum, gauge_minimum, near_flattest_minimum
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
-from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness
+from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
 from .training import Schedule, TrainResult, train
 
 __all__ = [
@@ -68,6 +68,8 @@ __all__ = [
     "layer_gains",
     "linear_teacher_data",
     "mlp_teacher_data",
+    "NearBalance",
+    "near_balance",
     "near_balance_interval",
     "near_flattest_minimum",
     "numerical_rank",
@@ -78,6 +80,7 @@ __all__ = [
     "random_covariance",
     "sample_data",
     "sharpness",
+    "sharpness_ratio",
     "top_eigenpairs",
     "top_singular_pair",
     "unflatten",

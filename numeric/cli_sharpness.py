@@ -46,12 +46,11 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
         hessian_trace,
         imbalance,
         layer_gains,
-        near_balance_interval,
+        near_balance,
         numerical_rank,
         path_gains,
         path_residuals,
         sharpness,
-        top_singular_pair,
     )
     from .hessian import _resolve
 
@@ -85,21 +84,15 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
     out["path_gains"] = path_gains(weights).tolist()
     out["coupling"] = coupling(weights).tolist()
     out["imbalance"] = imbalance(weights).tolist()
-    s = top_singular_pair(moments.target)[0]
     try:
-        gains = layer_gains(weights)
-        out["layer_gains"] = gains.tolist()
+        out["layer_gains"] = layer_gains(weights).tolist()
         out["path_residuals"] = path_residuals(weights).tolist()
     except InputError:  # the top path is annihilated (T = 0): gains and relations are undefined
-        gains = None
         out["layer_gains"], out["path_residuals"] = None, None
     out["near_balance"] = None
-    if moments.is_whitened and gains is not None and math.isfinite(ratio):
-        lo, hi = near_balance_interval(max(ratio - 1.0, 0.0), depth)
-        rho = (s ** (1.0 / depth) / gains) ** 2
-        # Rounding slack on the band test: rho and the endpoints carry ~1e-12 relative error.
-        inside = bool(np.all((rho >= lo * (1 - 1e-9)) & (rho <= hi * (1 + 1e-9))))
-        out["near_balance"] = {"rho": rho.tolist(), "interval": [lo, hi], "in_band": inside}
+    if moments.is_whitened and out["layer_gains"] is not None and math.isfinite(ratio):
+        band = near_balance(weights, out["lambda_max"])
+        out["near_balance"] = {"rho": band.rho.tolist(), "interval": list(band.interval), "in_band": band.in_band}
     return out
 
 

@@ -11,6 +11,7 @@ global minimum) unless given.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,10 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import to_numpy
-from .flatness import top_singular_pair
+from .flatness import flattest_sharpness, near_balance_interval, top_singular_pair
 from .network import check_weights, end_to_end
 
-__all__ = ["path_gains", "layer_gains", "imbalance", "coupling", "path_residuals"]
+__all__ = ["path_gains", "layer_gains", "imbalance", "coupling", "path_residuals", "NearBalance", "near_balance"]
 
 _EPS = float(np.finfo(np.float64).eps)
 # Singular values within this relative distance form one cluster (their vectors are not individually defined).
@@ -149,3 +150,32 @@ def path_residuals(weights: Sequence[Any]) -> np.ndarray:
         out.append(max(abs(float(np.linalg.norm(f)) - 1.0), float(np.linalg.norm(w.T @ f - root * prev)) / root))
         prev = f
     return np.array(out)
+
+
+@dataclass(frozen=True)
+class NearBalance:
+    """rho_k = (s^(1/N) / r_k)^2, the band for the given sharpness, and whether every rho_k lies in it."""
+
+    rho: np.ndarray
+    interval: tuple[float, float]
+    in_band: bool
+
+
+def near_balance(weights: Sequence[Any], lambda_max: float) -> NearBalance:
+    """Where the layer gains of a whitened global minimum sit in the near-balance band (theory id near-balance).
+
+    delta = lambda_max / (N s^(2-2/N)) - 1 (clipped at 0) fixes the band
+    :func:`near_balance_interval`; the theorem says every rho_k lies in it. The
+    membership test allows 1e-9 relative for the rounding of rho_k and of the endpoints.
+    """
+    ws = _numpy_weights(weights)
+    depth = len(ws)
+    target = end_to_end(ws)
+    flattest = flattest_sharpness(target, depth)
+    if flattest == 0:
+        raise InputError("W_N...W_1 = 0: the near-balance band is undefined")
+    s = top_singular_pair(target)[0]
+    rho = (s ** (1.0 / depth) / layer_gains(ws)) ** 2
+    lo, hi = near_balance_interval(max(lambda_max / flattest - 1.0, 0.0), depth)
+    inside = bool(np.all((rho >= lo * (1 - 1e-9)) & (rho <= hi * (1 + 1e-9))))
+    return NearBalance(rho, (lo, hi), inside)

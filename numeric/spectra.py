@@ -30,7 +30,7 @@ from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
 
-__all__ = ["Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
+__all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
 
 # Output grams up to this size are diagonalized densely (eigh of a 400 x 400 matrix is ~10 ms).
 _DENSE_GRAM = 400
@@ -269,3 +269,18 @@ def hessian_extremes(
                       result.converged, result.products)
         )
     return Extremes(ends[0], ends[1])
+
+
+def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, seed: int = 0) -> float:
+    """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, whitened).
+
+    >>> import numpy as np
+    >>> sharpness_ratio([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])])   # balanced
+    1.0
+    """
+    from .flatness import flattest_bound
+
+    bound = flattest_bound(weights, moments)
+    if bound == 0:
+        raise NotAGlobalMinimumError("the flattest bound is 0 (T = 0): the sharpness ratio is undefined")
+    return sharpness(weights, moments, seed=seed).lambda_max / bound

@@ -13,11 +13,13 @@ from wideminima.numeric import (
     gauge_minimum,
     imbalance,
     layer_gains,
+    near_balance,
     near_balance_interval,
     near_flattest_minimum,
     path_gains,
     path_residuals,
     sharpness,
+    sharpness_ratio,
     top_singular_pair,
 )
 
@@ -92,3 +94,16 @@ def test_metrics_bad_input() -> None:
         layer_gains([np.zeros((2, 2)), np.eye(2)])
     with pytest.raises(InputError, match="no top path"):
         path_residuals([np.zeros((2, 2))])
+
+
+def test_near_balance_and_sharpness_ratio_at_a_near_flattest_minimum() -> None:
+    rng = np.random.default_rng(5)
+    target = rng.standard_normal((3, 3))
+    weights = near_flattest_minimum(target, [3, 4, 4, 3], 0.4, rng)
+    ratio = sharpness_ratio(weights)
+    assert abs(ratio - 1.4) <= 1e-10 * 1.4  # exact by construction, Lanczos to 1e-10
+    band = near_balance(weights, sharpness(weights).lambda_max)
+    assert band.in_band and band.interval == near_balance_interval(ratio - 1, 3)
+    assert np.max(np.abs(band.rho - 1)) > 1e-3  # skewed: not all layer gains equal s^(1/N)
+    with pytest.raises(InputError, match="band is undefined"):
+        near_balance([np.zeros((2, 2)), np.eye(2)], 1.0)
