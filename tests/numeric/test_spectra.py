@@ -221,3 +221,16 @@ def test_dense_gram_path_and_gram_in_every_namespace(xp: Any, to_xp: Any) -> Non
     # Same sums in another library: a few ulps of ||G||.
     np.testing.assert_allclose(to_numpy(gram), output_gram(weights, sigma_x), rtol=0, atol=64 * EPS * reference.lambda_max)
     assert abs(hessian_trace([to_xp(w) for w in weights], sigma_x) - reference.trace) <= 64 * EPS * reference.trace
+
+
+def test_minimum_test_on_a_deep_network_is_relative_and_discriminating() -> None:
+    rng = np.random.default_rng(30)
+    target = _target(rng, 6, 6, 6)
+    moments = Moments.from_target(target, random_covariance(6, rng, condition=10.0))
+    weights = gauge_minimum(target, [6] * 21, rng, condition=3.0)
+    passed = global_minimum_test(weights, moments)
+    assert passed.is_minimum
+    # The bound is a first-order rounding bound: far below any perturbation that matters.
+    assert passed.bound <= 1e-10 * np.linalg.norm(target)
+    perturbed = [weights[0] * (1 + 1e-8)] + weights[1:]
+    assert not global_minimum_test(perturbed, moments).is_minimum
