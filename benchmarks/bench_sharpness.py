@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         import torch
 
         have_torch = True
+        _torch_hvp([np.eye(2)], np.eye(2))[0]([torch.ones(2, 2, dtype=torch.float64)])  # warm up autograd once
         torch_note = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         have_torch, torch_note = False, "torch not installed: (d), (e) skipped"
