@@ -10,40 +10,26 @@ Public API (what a conjecture file needs):
 - :func:`verify`, :func:`replay`: run claims from Python (what ``wideminima verify`` does);
 - :func:`minimize_over_minima`: the best value of a quantity over the minima of a target.
 
-Submodules are imported on first use, so ``import wideminima.property_tests`` is light.
+Importing it loads NumPy only (Hypothesis, mpmath and SciPy are imported when used).
 """
 
-from __future__ import annotations
+from .claims import Claim, claim
+from .engine import ClaimResult, VerifyResult, evaluate, replay, verify, verify_claim
+from .instances import Minimum
+from .loader import builtin_claims
+from .search import Optimum, minimize_over_minima
 
-import importlib
-from typing import Any
-
-_EXPORTS: dict[str, str] = {
-    "Claim": "claims",
-    "claim": "claims",
-    "Minimum": "instances",
-    "verify": "engine",
-    "verify_claim": "engine",
-    "replay": "engine",
-    "evaluate": "engine",
-    "VerifyResult": "engine",
-    "ClaimResult": "engine",
-    "minimize_over_minima": "search",
-    "Optimum": "search",
-    "builtin_claims": "loader",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__all__ = [
+    "Claim",
+    "ClaimResult",
+    "Minimum",
+    "Optimum",
+    "VerifyResult",
+    "builtin_claims",
+    "claim",
+    "evaluate",
+    "minimize_over_minima",
+    "replay",
+    "verify",
+    "verify_claim",
+]

@@ -166,7 +166,39 @@ class Float64(Arithmetic):
 FLOAT64 = Float64()
 
 
-class MultiPrecision(Arithmetic):
+class _Mpmath(Arithmetic):
+    """Numbers of an mpmath context (``self.ctx``: mp or iv) at ``dps`` digits, in NumPy object arrays."""
+
+    def __init__(self, ctx: Any, dps: int) -> None:
+        self.ctx = ctx
+        self.dps = dps
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        saved = self.ctx.prec
+        self.ctx.dps = self.dps
+        try:
+            yield
+        finally:
+            self.ctx.prec = saved
+
+    def array(self, value: Any) -> np.ndarray:
+        a = np.asarray(value, dtype=np.float64)
+        out = np.empty(a.shape, dtype=object)
+        for index, x in np.ndenumerate(a):
+            out[index] = self.ctx.mpf(float(x))
+        return out
+
+    def scalar(self, value: Any) -> Any:
+        if isinstance(value, Fraction):
+            return self.ctx.mpf(value.numerator) / value.denominator
+        return self.ctx.mpf(value)
+
+    def sqrt(self, x: Any) -> Any:
+        return self.ctx.sqrt(x)
+
+
+class MultiPrecision(_Mpmath):
     """mpmath at ``dps`` decimal digits (default 50) in NumPy object arrays."""
 
     name = "mp50"
@@ -174,32 +206,8 @@ class MultiPrecision(Arithmetic):
     def __init__(self, dps: int = MP_DIGITS) -> None:
         import mpmath
 
+        super().__init__(mpmath.mp, dps)
         self.mp = mpmath.mp
-        self.dps = dps
-
-    @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
-        saved = self.mp.prec
-        self.mp.dps = self.dps
-        try:
-            yield
-        finally:
-            self.mp.prec = saved
-
-    def array(self, value: Any) -> np.ndarray:
-        a = np.asarray(value, dtype=np.float64)
-        out = np.empty(a.shape, dtype=object)
-        for index, x in np.ndenumerate(a):
-            out[index] = self.mp.mpf(float(x))
-        return out
-
-    def scalar(self, value: Any) -> Any:
-        if isinstance(value, Fraction):
-            return self.mp.mpf(value.numerator) / value.denominator
-        return self.mp.mpf(value)
-
-    def sqrt(self, x: Any) -> Any:
-        return self.mp.sqrt(x)
 
     def power(self, x: Any, exponent: int | Fraction) -> Any:
         return self.mp.power(x, self.scalar(Fraction(exponent)))
@@ -223,7 +231,7 @@ class MultiPrecision(Arithmetic):
         return max(self.mp.svd_r(self._matrix(matrix), compute_uv=False))
 
 
-class Interval(Arithmetic):
+class Interval(_Mpmath):
     """mpmath.iv intervals (outward rounding) at ``dps`` digits in NumPy object arrays."""
 
     name = "interval"
@@ -231,32 +239,8 @@ class Interval(Arithmetic):
     def __init__(self, dps: int = MP_DIGITS) -> None:
         import mpmath
 
+        super().__init__(mpmath.iv, dps)
         self.iv = mpmath.iv
-        self.dps = dps
-
-    @contextlib.contextmanager
-    def active(self) -> Iterator[None]:
-        saved = self.iv.prec
-        self.iv.dps = self.dps
-        try:
-            yield
-        finally:
-            self.iv.prec = saved
-
-    def array(self, value: Any) -> np.ndarray:
-        a = np.asarray(value, dtype=np.float64)
-        out = np.empty(a.shape, dtype=object)
-        for index, x in np.ndenumerate(a):
-            out[index] = self.iv.mpf(float(x))
-        return out
-
-    def scalar(self, value: Any) -> Any:
-        if isinstance(value, Fraction):
-            return self.iv.mpf(value.numerator) / value.denominator
-        return self.iv.mpf(value)
-
-    def sqrt(self, x: Any) -> Any:
-        return self.iv.sqrt(x)
 
     def _endpoint_power(self, y: Any, e: Fraction) -> Any:
         """An interval containing y ** e for a real y > 0."""

@@ -8,7 +8,7 @@ round-trips exactly), so a saved counterexample is read back bit for bit.
 >>> import numpy as np
 >>> m = Minimum([np.array([[2.0]]), np.array([[3.0]])])
 >>> m.depth, m.widths, float(m.target[0, 0]), m.is_whitened
-(2, [1, 1], 6.0, True)
+(2, [1, 1, 1], 6.0, True)
 >>> layout, arrays = encode({"minimum": m, "eta": 0.1})
 >>> decode(layout, arrays)["eta"]
 0.1

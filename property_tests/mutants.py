@@ -47,25 +47,27 @@ def _coupling_top_singular(m: Minimum, ctx: Arithmetic) -> Any:
     return ctx.minimum([(root * slack - ctx.top_singular_value(w)) / root for w in layers(m, ctx)])
 
 
+def _wrong(claim_id: str, statement: str, margin: Any, **options: Any) -> Claim:
+    """A false conjecture over whitened minima of depth 2..4 (widths <= 3), certified in intervals."""
+    kinds = options.pop("kinds", ("balanced", "gauge", "flattest_unbalanced", "near_flattest"))
+    min_width = options.pop("min_width", 1)
+    strategy = lambda: global_minima(kind=kinds, min_depth=2, max_depth=4, min_width=min_width,  # noqa: E731
+                                     max_width=3)
+    return Claim(id=claim_id, kind="conjecture", statement="(wrong) " + statement, strategy=strategy, margin=margin,
+                 budget=options.pop("budget", gram_budget), source=SOURCE,
+                 certified_by=INTERVAL_CERTIFICATE + options.pop("certified_extra", ""))
+
+
 WRONG_VARIANTS: list[Claim] = [
-    Claim(id="wrong-exponent", kind="conjecture",
-          statement="(wrong) whitened: every global minimum has lambda_max >= N s^(2 - 1/N)",
-          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
-          margin=_wrong_exponent, budget=gram_budget, certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
-    Claim(id="wrong-constant", kind="conjecture",
-          statement="(wrong) near-balance with N + 1 in place of N - 1: rho_k + (N+1) rho_k^(-1/(N-1)) <= (1 + delta) N",
-          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
-          margin=lambda m, ctx: near_balance_margin(m, ctx, constant=m.depth + 1), budget=gram_budget,
-          certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
-    Claim(id="balance-dropped", kind="conjecture",
-          statement="(wrong) whitened: every global minimum, balanced or not, has lambda_max = N s^(2-2/N)",
-          strategy=lambda: global_minima(min_depth=2, max_depth=4, max_width=3),
-          margin=_balance_dropped, budget=gram_budget, certified_by=INTERVAL_CERTIFICATE, source=SOURCE),
-    Claim(id="coupling-top-singular", kind="conjecture",
-          statement="(wrong) at a flattest minimum the coupled value s^(1/N) is the largest singular value of every W_k",
-          strategy=lambda: global_minima(kind=("balanced", "flattest_unbalanced"), min_depth=2, max_depth=4,
-                                         min_width=2, max_width=3),
-          margin=_coupling_top_singular, budget=lambda m: 64 * m.depth * max(m.widths) * 2.2e-16,
-          certified_by=INTERVAL_CERTIFICATE + "; sigma_1(W_k) enclosed the same way", source=SOURCE),
+    _wrong("wrong-exponent", "whitened: every global minimum has lambda_max >= N s^(2 - 1/N)", _wrong_exponent),
+    _wrong("wrong-constant", "near-balance with N + 1 in place of N - 1: rho_k + (N+1) rho_k^(-1/(N-1)) <= "
+           "(1 + delta) N", lambda m, ctx: near_balance_margin(m, ctx, constant=m.depth + 1)),
+    _wrong("balance-dropped", "whitened: every global minimum, balanced or not, has lambda_max = N s^(2-2/N)",
+           _balance_dropped),
+    _wrong("coupling-top-singular", "at a flattest minimum the coupled value s^(1/N) is the largest singular value "
+           "of every W_k", _coupling_top_singular, kinds=("balanced", "flattest_unbalanced"), min_width=2,
+           # sigma_1 and s from SVDs of d x d matrices: ~d eps each, times N layers; 64 for room
+           budget=lambda m: 64 * m.depth * max(m.widths) * 2.2e-16,
+           certified_extra="; sigma_1(W_k) enclosed the same way"),
 ]
 CLAIMS = WRONG_VARIANTS  # what the loader (and --replay) reads
