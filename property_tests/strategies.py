@@ -158,8 +158,8 @@ def targets(output_dim: int, input_dim: int, *, kind: str | Sequence[str] = "gen
             return st.builds(compose, left, ranked, right)
         if k == "repeated_top":
             return st.builds(compose, left, spectrum.map(lambda s: np.concatenate([[s[0], s[0]], s[2:]])), right)
-        if k == "spd":
-            return st.builds(lambda q, s: (q * s) @ q.T, left, spectrum)
+        if k == "spd":  # symmetrized: (q * s) @ q.T rounds (i, j) and (j, i) differently
+            return st.builds(lambda q, s: ((q * s) @ q.T + ((q * s) @ q.T).T) / 2, left, spectrum)
         size = st.floats(0.01, 0.45, allow_nan=False)
         direction = st.lists(st.floats(-1, 1, allow_nan=False), min_size=small * small, max_size=small * small)
 
