@@ -71,6 +71,16 @@ def _finite(claim: Claim, value: Any, where: str) -> float:
     return f
 
 
+def _exact_margin(claim: Claim, instance: Any, ctx: Any) -> Any:
+    """The margin in 50-digit or interval arithmetic; a failure there names the likely cause."""
+    try:
+        return claim.margin(instance, ctx)
+    except (TypeError, AttributeError, ValueError, np.linalg.LinAlgError) as exc:
+        raise TypeError(f"the margin failed in {ctx.name} arithmetic ({type(exc).__name__}: {exc}); write it with "
+                        "ctx operations (ctx.array, ctx.sqrt, ctx.lambda_max, ...) or declare the claim exact=False") \
+            from exc
+
+
 def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation:
     """Decide the claim on one instance, escalating precision as the module docstring says.
 
@@ -89,13 +99,13 @@ def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation
         return Evaluation("candidate", m, m, b)
     mp = MultiPrecision()
     with mp.active():
-        m50 = _finite(claim, claim.margin(instance, mp), "50-digit arithmetic")
+        m50 = _finite(claim, _exact_margin(claim, instance, mp), "50-digit arithmetic")
     if m50 >= -MP_ACCURACY:
         return Evaluation("holds", m50, m, b, digits="mp50")
     iv = Interval()
     with iv.active():
-        box = claim.margin(instance, iv)
-        enclosure = (float(iv.iv.mpf(box).a), upper_end(iv.iv.mpf(box)))
+        box = iv.iv.mpf(_exact_margin(claim, instance, iv))
+        enclosure = (float(box.a), upper_end(box))
     status = "refuted" if enclosure[1] < 0 else "unconfirmed"
     return Evaluation(status, m50, m, b, digits="mp50", enclosure=enclosure)
 

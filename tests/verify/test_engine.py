@@ -136,3 +136,29 @@ def test_empirical_float_only_claims_say_so(tmp_path) -> None:
     row = verify_claim(negative, "ci", 0, out_dir=tmp_path)
     assert row.status == "refuted" and "float64 evidence only" in row.counterexample["certified_by"]
     assert np.isclose(row.worst_margin, -1.0)
+
+
+def test_float_only_margin_gets_a_hint_when_escalated(tmp_path) -> None:
+    float_only = Claim(id="float-only-code", kind="conjecture", statement="", strategy=st.just(1.0),
+                       margin=lambda x, ctx: float(np.linalg.eigvalsh(ctx.array([[x]]))[0]) - 1.0)
+    row = verify_claim(float_only, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and "exact=False" in row.message
+
+
+def test_progress_display_only_on_a_terminal() -> None:
+    import io
+
+    from wideminima.property_tests.display import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        progress = Progress(2, stream=stream)
+        update = progress.claim(0, square)
+        if update is not None:
+            update(3, 50)
+        progress.clear()
+    assert "[1/2] square-nonnegative: 3/50 examples" in tty.getvalue() and pipe.getvalue() == ""
