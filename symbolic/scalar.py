@@ -78,11 +78,16 @@ class ScalarNetwork:
             return sp.S.One
         if len(args) == 1:
             return args[0]
-        return sp.Mul._from_args(args)
+        return sp.Mul._from_args(args, True)  # symbols and their powers commute
 
     def product(self) -> sp.Expr:
         """P = w_1 ... w_N, the end-to-end gain."""
         return self.monomial([1] * self.depth)
+
+    @functools.cached_property
+    def _excess(self) -> sp.Expr:
+        """P - T, built once (every off-diagonal Hessian entry holds it)."""
+        return self.product() - self.target
 
     def path_factor(self, i: int) -> sp.Expr:
         """g_i = prod_{k != i} w_k (1-based i): the derivative of P by w_i."""
@@ -115,7 +120,7 @@ class ScalarNetwork:
         >>> scalar_network(3).gradient().T
         Matrix([[sigma**2*w2*w3*(-T + w1*w2*w3), sigma**2*w1*w3*(-T + w1*w2*w3), sigma**2*w1*w2*(-T + w1*w2*w3)]])
         """
-        excess = self.product() - self.target
+        excess = self._excess
         return sp.ImmutableMatrix([self.sigma**2 * excess * self.path_factor(i) for i in range(1, self.depth + 1)])
 
     def mixed_partial(self, i: int, j: int) -> sp.Expr:
@@ -135,9 +140,11 @@ class ScalarNetwork:
             return self.monomial(e, sigma_power=2)
         e = [2] * self.depth
         e[a] = e[b] = 1
-        excess, rest = self.product() - self.target, self.residual_factor(i, j)
-        residual = excess if rest == 1 else sp.Mul(excess, rest, evaluate=False)
-        return sp.Mul(s2, sp.Add(self.monomial(e), residual, evaluate=False), evaluate=False)
+        excess, rest = self._excess, self.residual_factor(i, j)
+        # Unevaluated structure sigma^2 (g_i g_j + (P - T) R_ij); every factor is commutative,
+        # so the tree is assembled directly (what evaluate=False builds, minus its checks).
+        residual = excess if rest == 1 else sp.Mul._from_args((excess, rest), True)
+        return sp.Mul._from_args((s2, sp.Add._from_args((self.monomial(e), residual), True)), True)
 
     def hessian(self) -> sp.ImmutableMatrix:
         """The full (N, N) Hessian anywhere, from the closed-form mixed partials."""
