@@ -40,6 +40,7 @@ def test_every_claim_has_a_pytest_wrapper() -> None:
         assert f'check_claim("{claim_id}")' in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", WRONG_VARIANTS, ids=lambda c: c.id)
 def test_wrong_variants_are_refuted_with_certificates(variant: Claim, tmp_path) -> None:
     row = verify_claim(variant, "ci", 0, out_dir=tmp_path)
@@ -55,6 +56,7 @@ def _scaled(claim_id: str, margin) -> Claim:
         kind="balanced", max_depth=4, max_width=3), margin=margin, budget=gram_budget)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("factor", [1 + 1e-6, 1 - 1e-6])
 def test_a_relative_violation_of_1e_6_never_slips_through(factor: float, tmp_path) -> None:
     # at balanced minima lambda_max = N s^(2-2/N) exactly; claiming 1e-6 more (or less) must be refuted

@@ -106,6 +106,7 @@ def test_replay_of_a_file_that_is_not_a_counterexample(tmp_path) -> None:
     assert result.returncode == 2 and "not a counterexample file" in result.stderr
 
 
+@pytest.mark.slow
 def test_example_conjectures(tmp_path) -> None:
     true = _cli([str(EXAMPLES / "true_conjecture.py"), "--profile", "ci", "--json"], tmp_path)
     assert true.returncode == 0 and json.loads(true.stdout)["summary"]["verified"] == 1
@@ -117,6 +118,7 @@ def test_example_conjectures(tmp_path) -> None:
     assert again.returncode == 1 and "refuted" in again.stdout
 
 
+@pytest.mark.slow
 def test_both_sided_best_value_example(tmp_path) -> None:
     result = _cli([str(EXAMPLES / "flattest_value.py"), "--profile", "ci", "--json"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr

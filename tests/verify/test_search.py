@@ -19,9 +19,12 @@ def test_gauge_points_are_global_minima() -> None:
     assert np.allclose(end_to_end(ws), t, rtol=0, atol=1e-11 * np.abs(t).max())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["builtin", "scipy"])
 @pytest.mark.parametrize("widths", [[2, 2, 2], [3, 4, 2, 2]])
 def test_finds_the_flattest_sharpness_from_random_starts(optimizer: str, widths: list[int]) -> None:
+    if optimizer == "scipy":
+        pytest.importorskip("scipy")  # the optional `fast` extra
     rng = np.random.default_rng(1)
     t = rng.standard_normal((widths[-1], widths[0]))
     bound = flattest_sharpness(t, len(widths) - 1)
