@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from wideminima.numeric import flatten, gauge_minimum, hessian_vector_product, sharpness, top_eigenpairs, unflatten
+from wideminima.numeric import flatten, gauge_minimum, sharpness, top_eigenpairs, unflatten
+from wideminima.numeric.hessian import hessian_operator
 from wideminima.numeric.gram import gram_factors
 
 DENSE_BYTES = 4 * 2**30  # (c) runs when the (P, P) float64 Hessian needs at most 4 GiB
@@ -133,8 +134,10 @@ def _torch_eigsh(weights: list[np.ndarray], target: np.ndarray, cap: float) -> t
 
 
 def _parameter_lanczos(weights: list[np.ndarray], tol: float, cap: float) -> tuple[float | None, int]:
+    operator = hessian_operator(weights)
+
     def product(x: np.ndarray) -> np.ndarray:
-        return flatten(hessian_vector_product(weights, None, unflatten(x, weights)))
+        return flatten(operator(unflatten(x, weights)))
 
     dim = sum(w.size for w in weights)
     wrapped, count = _capped(product, cap)

@@ -7,7 +7,7 @@ back in the caller's namespace and on its device. float64 throughout.
 from .data import linear_teacher_data, mlp_teacher_data, population_data, random_covariance, sample_data, whitened_data
 from .flatness import flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
 from .gram import GramFactors, gram_factors, hessian_trace, output_gram
-from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessian_vector_product, unflatten
+from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessian_operator, hessian_vector_product, unflatten
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
@@ -61,6 +61,7 @@ __all__ = [
     "global_minimum_test",
     "gram_factors",
     "hessian_extremes",
+    "hessian_operator",
     "hessian_trace",
     "hessian_vector_product",
     "hutchinson_trace",

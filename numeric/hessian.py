@@ -17,7 +17,7 @@ Parameter vectors ("flat" form) list the layers in order, each ``W_k.reshape(-1)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wideminima.errors import InputError
@@ -28,6 +28,7 @@ from .network import _check_dims, check_weights, end_to_end, products_after, pro
 
 __all__ = [
     "hessian_vector_product",
+    "hessian_operator",
     "gauss_newton_vector_product",
     "dense_hessian",
     "flatten",
@@ -82,11 +83,12 @@ def _check_direction(weights: Sequence[Any], direction: Sequence[Any]) -> list[A
     return out
 
 
-def _tangents(weights: Sequence[Any], direction: Sequence[Any]) -> tuple[list[Any], list[Any], Any]:
+def _tangents(
+    weights: Sequence[Any], direction: Sequence[Any], after: list[Any], before: list[Any]
+) -> tuple[list[Any], list[Any], Any]:
     """[dA_1..dA_N], [dB_1..dB_N] and dP for the perturbation W + t D (first order in t)."""
     xp = array_namespace(*weights)
     n = len(weights)
-    after, before = products_after(weights), products_before(weights)
     d_before = [xp.zeros_like(before[0])]
     for k in range(n - 1):  # B_{k+2} = W_{k+1} B_{k+1}
         d_before.append(direction[k] @ before[k] + weights[k] @ d_before[k])
@@ -113,12 +115,34 @@ def gauss_newton_vector_product(
     Equal to the full Hessian product at a global minimum (theory id hessian-gauss-newton).
     ``moments`` None means whitened data with T = the product of the weights.
     """
+    return hessian_operator(weights, moments, gauss_newton=True)(direction)
+
+
+def hessian_operator(
+    weights: Sequence[Any], moments: Moments | None = None, *, gauss_newton: bool = False
+) -> Callable[[Sequence[Any]], list[Any]]:
+    """D -> H D (or the Gauss-Newton part), with the partial products and the residual computed once.
+
+    For repeated products (Lanczos): each call then costs the tangent recursions and
+    the N output terms only. Directions are checked on every call.
+    """
     weights, moments = _resolve(weights, moments)
-    direction = _check_direction(weights, direction)
-    sx, _ = _data_terms(weights, moments)
-    _, _, d_product = _tangents(weights, direction)
-    d_residual = d_product @ sx
-    return [a.T @ d_residual @ b.T for a, b in zip(products_after(weights), products_before(weights))]
+    sx, syx = _data_terms(weights, moments)
+    after, before = products_after(weights), products_before(weights)
+    residual = None if gauss_newton else end_to_end(weights) @ sx - syx
+
+    def apply(direction: Sequence[Any]) -> list[Any]:
+        direction = _check_direction(weights, direction)
+        d_after, d_before, d_product = _tangents(weights, direction, after, before)
+        d_residual = d_product @ sx
+        if residual is None:
+            return [a.T @ d_residual @ b.T for a, b in zip(after, before)]
+        return [
+            a.T @ d_residual @ b.T + da.T @ residual @ b.T + a.T @ residual @ db.T
+            for a, b, da, db in zip(after, before, d_after, d_before)
+        ]
+
+    return apply
 
 
 def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, direction: Sequence[Any]) -> list[Any]:
@@ -133,17 +157,7 @@ def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, dire
     >>> [float(h[0, 0]) for h in hessian_vector_product(w, m, [np.array([[1.0]]), np.array([[0.0]])])]
     [9.0, 11.0]
     """
-    weights, moments = _resolve(weights, moments)
-    direction = _check_direction(weights, direction)
-    sx, syx = _data_terms(weights, moments)
-    after, before = products_after(weights), products_before(weights)
-    d_after, d_before, d_product = _tangents(weights, direction)
-    residual = end_to_end(weights) @ sx - syx
-    d_residual = d_product @ sx
-    return [
-        a.T @ d_residual @ b.T + da.T @ residual @ b.T + a.T @ residual @ db.T
-        for a, b, da, db in zip(after, before, d_after, d_before)
-    ]
+    return hessian_operator(weights, moments)(direction)
 
 
 def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max_parameters: int = 4096) -> Any:
@@ -159,6 +173,7 @@ def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max
     if p > max_parameters:
         raise InputError(f"dense_hessian: {p} parameters exceed max_parameters={max_parameters}")
     identity = eye_like(xp, p, weights[0])
-    columns = [flatten(hessian_vector_product(weights, moments, unflatten(identity[:, i], weights))) for i in range(p)]
+    operator = hessian_operator(weights, moments)
+    columns = [flatten(operator(unflatten(identity[:, i], weights))) for i in range(p)]
     h = xp.stack(columns, axis=1)
     return (h + h.T) / 2

@@ -25,7 +25,7 @@ from wideminima.errors import NotAGlobalMinimumError
 from ._backend import array_namespace, asarray_like, to_numpy
 from .flatness import top_singular_pair
 from .gram import gram_factors
-from .hessian import _resolve, flatten, hessian_vector_product, parameter_count, unflatten
+from .hessian import _resolve, flatten, hessian_operator, parameter_count, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
@@ -257,8 +257,10 @@ def hessian_extremes(
     xp = array_namespace(*weights)
     dim = parameter_count(weights)
 
+    operator = hessian_operator(weights, moments)
+
     def product(vector: Any) -> Any:
-        return flatten(hessian_vector_product(weights, moments, unflatten(vector, weights)))
+        return flatten(operator(unflatten(vector, weights)))
 
     ends = []
     for offset, which in enumerate(("largest", "smallest")):
