@@ -6,17 +6,15 @@ budget speaks for every size of instance.
 
 Write your own with :func:`claim` in a Python file and run ``wideminima verify FILE``::
 
-    from fractions import Fraction
     from wideminima.property_tests import claim
+    from wideminima.property_tests.quantities import flattest_bound, sharpness
     from wideminima.strategies import global_minima
 
     @claim(id="sharpness-at-least-bound", kind="conjecture",
            statement="every global minimum has lambda_max >= N s^(2-2/N) (whitened)",
            strategy=global_minima(max_depth=4, max_width=3))
     def margin(m, ctx):
-        lam = ctx.lambda_max(ctx.output_gram(ctx.matrices(m.weights)))
-        bound = m.depth * ctx.power(ctx.top_singular_value(ctx.array(m.target_exact)), Fraction(2 * m.depth - 2, m.depth))
-        return lam / bound - 1
+        return sharpness(m, ctx) / flattest_bound(m, ctx) - 1
 
 The margin function receives the instance and an arithmetic ``ctx``
 (:mod:`wideminima.property_tests.arithmetic`); written once, it runs in float64

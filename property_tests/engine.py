@@ -12,7 +12,9 @@ compared with the claim's error budget b (relative, documented per claim):
    Only if its upper end is < 0 is the instance a refutation; Hypothesis then
    shrinks it to a minimal one, which is saved (.npz, atomically) with a command
    that replays it. A negative 50-digit margin that intervals cannot confirm is
-   counted as "unconfirmed" and reported, not called a refutation.
+   counted as "unconfirmed" and reported, not called a refutation. A float64
+   margin below -budget that exact arithmetic contradicts means the budget is
+   wrong: the claim gets status "error" (never "refuted") with that message.
 
 Claims whose margin cannot run outside float64 (``exact=False``, empirical laws
 measured on training runs) skip steps 2-3: they are refuted when m < -b, and the
@@ -257,9 +259,12 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
             status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
             state.worst = evaluation.margin
             reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
-        else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation
+        else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
+            # the search stopped at this instance, so the claim is not verified either
             state.unconfirmed += 1
-            message = f"float64 margin {state.failure[1].margin:.3g} below -budget not confirmed ({evaluation.status})"
+            status = "error"
+            message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic gives "
+                       f"{evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
     except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
         status, message = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     worst = None if math.isinf(state.worst) else state.worst

@@ -72,7 +72,7 @@ def test_float_noise_is_settled_at_50_digits_never_refuted(tmp_path) -> None:
 
 def test_float_verdict_contradicted_by_exact_arithmetic_is_not_a_refutation(tmp_path) -> None:
     row = verify_claim(lying, "ci", 0, out_dir=tmp_path)
-    assert row.status == "verified" and row.unconfirmed == 1 and "not confirmed" in row.message
+    assert row.status == "error" and row.unconfirmed == 1 and "error budget is wrong" in row.message
     assert not list(tmp_path.iterdir())
 
 
