@@ -95,6 +95,18 @@ def test_not_a_minimum() -> None:
         precise_sharpness([np.eye(2), np.eye(2)], Moments.whitened(2 * np.eye(2)))
 
 
+def test_bad_values() -> None:
+    from wideminima.symbolic import evaluate, scalar_network
+
+    net = scalar_network(2)
+    with pytest.raises(InputError, match="finite"):
+        evaluate(net.loss(), {net.weights[0]: float("nan")})
+    with pytest.raises(InputError, match="Sigma_x"):
+        precise_output_gram([np.eye(2)], np.eye(3))
+    with pytest.raises(InputError, match="W1"):
+        precise_sharpness([np.array([[np.inf]])])
+
+
 @pytest.mark.parametrize("dps", [0, 10, 2.5, True])
 def test_bad_dps(dps: object) -> None:
     with pytest.raises(InputError, match="dps"):
