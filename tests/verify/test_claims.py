@@ -96,3 +96,21 @@ def test_user_claims_in_a_module_list_are_found() -> None:
     from wideminima.property_tests.loader import load_source
 
     assert [c.id for c in load_source("module:wideminima.property_tests.mutants")] == [c.id for c in WRONG_VARIANTS]
+
+
+def test_50_digit_quantities_agree_with_the_symbolic_engine() -> None:
+    import mpmath
+
+    from wideminima.property_tests.arithmetic import MultiPrecision
+    from wideminima.symbolic import precise_flattest_sharpness, precise_sharpness
+
+    rng = np.random.default_rng(4)
+    ws = numeric.gauge_minimum(rng.standard_normal((2, 2)), [2, 3, 2, 2], rng)
+    m = Minimum(ws)
+    mp = MultiPrecision()
+    with mp.active():
+        lam, bound = sharpness(m, mp), flattest_bound(m, mp)
+        # two independent 50-digit routes (object arrays here, SymPy rationals there) agree to ~1e-45
+        assert abs(lam - precise_sharpness(ws)) <= mpmath.mpf(10) ** -40 * lam
+        # there T is the float64-rounded product (~1e-16 off the exact product used here)
+        assert abs(bound - precise_flattest_sharpness(m.target, 3)) <= mpmath.mpf(10) ** -14 * bound
