@@ -64,6 +64,13 @@ class GramFactors:
         products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ self.right_wide, (b, dn * n, d0))
         return self.left_wide @ products
 
+    def dense(self) -> Any:
+        """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec)."""
+        xp = array_namespace(self.left)
+        dn, d0 = int(self.left.shape[1]), int(self.right.shape[1])
+        kron = self.left[:, :, None, :, None] * self.right[:, None, :, None, :]
+        return xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+
     def to_parameters(self, matrix: Any) -> list[Any]:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
         return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
@@ -96,11 +103,7 @@ def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:
     >>> float(g[0, 0])
     13.0
     """
-    factors = gram_factors(weights, sigma_x)
-    xp = array_namespace(factors.left)
-    dn, d0 = int(factors.left.shape[1]), int(factors.right.shape[1])
-    kron = factors.left[:, :, None, :, None] * factors.right[:, None, :, None, :]
-    return xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+    return gram_factors(weights, sigma_x).dense()
 
 
 def hessian_trace(weights: Sequence[Any], sigma_x: Any = None) -> float:

@@ -203,8 +203,7 @@ def sharpness(
     factors = gram_factors(weights, None if moments.is_whitened else moments.sigma_x)
     trace = float(xp.sum(xp.linalg.trace(factors.left) * xp.linalg.trace(factors.right)))
     if dn * d0 <= _DENSE_GRAM:
-        kron = factors.left[:, :, None, :, None] * factors.right[:, None, :, None, :]
-        gram = xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+        gram = factors.dense()
         values, vectors = xp.linalg.eigh((gram + gram.T) / 2)
         top = float(to_numpy(values)[-1])
         matrix = xp.reshape(vectors[:, -1], (dn, d0))
