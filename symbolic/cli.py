@@ -24,7 +24,7 @@ __all__ = ["configure", "run"]
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``derive`` arguments to ``parser``."""
     parser.add_argument("network", choices=("scalar", "matrix"), help="scalar (every width 1) or matrix network")
-    parser.add_argument("--depth", type=int, required=True, metavar="N", help="number of layers N >= 1")
+    parser.add_argument("--depth", type=int, required=True, metavar="N", help="number of layers N >= 1 (scalar: N <= 16, matrix: N <= 3)")
     parser.add_argument("--width", type=int, metavar="d", help="width d of every layer (matrix networks, 1 <= d <= 3)")
     parser.add_argument("--format", choices=("text", "latex", "json"), default=None, help="output format (default text)")
     parser.add_argument("--json", action="store_true", help="same as --format json")
