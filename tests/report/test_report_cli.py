@@ -76,11 +76,13 @@ def test_quick_report_numbers_satisfy_the_theorems(quick_report: Path) -> None:
         assert all(c["passed"] for c in _results(quick_report, experiment)["checks"] if c["kind"] == "theorem")
 
 
-def test_same_seed_same_results_whatever_the_worker_count(tmp_path: Path) -> None:
+def test_same_seed_same_results_whatever_the_worker_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     outs = []
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
-        assert main(["report", "--quick", "--quiet", "--only", "E2", "--workers", workers, "--out", str(out)]) == 0
+        assert main(["report", "--quick", "--quiet", "--json", "--only", "E2", "--workers", workers, "--out", str(out)]) == 0
+        summary = json.loads(capsys.readouterr().out)  # --json: stdout is exactly one JSON object
+        assert summary["out"] == str(out) and summary["mode"] == "quick"
         outs.append(out)
     names = sorted(p.name for p in (outs[0] / "results").iterdir())
     assert names == sorted(p.name for p in (outs[1] / "results").iterdir())
