@@ -3,8 +3,9 @@
 Each is a small, plausible mutation of a built-in claim that is false; tests/verify
 requires every one to be refuted under the ci profile with an interval-certified
 counterexample, and ``wideminima verify --replay`` on the saved file to refute it
-again. Run them with ``wideminima verify --claims-module wideminima.property_tests.mutants``
-or from Python with ``verify(WRONG_VARIANTS)``.
+again. Run them from Python with ``verify(WRONG_VARIANTS)`` or with
+``python benchmarks/bench_verify.py`` (second table); a saved counterexample
+replays with ``wideminima verify --replay FILE`` (the file records this module).
 
 - ``wrong-exponent``: lambda_max >= N s^(2 - 1/N) (false for s > 1 at balanced minima);
 - ``wrong-constant``: near-balance with N + 1 in place of N - 1 (false at balanced minima, rho_k = 1);
