@@ -177,7 +177,10 @@ def _lanczos(
     projected = np.zeros((m, m))
     rng = np.random.default_rng(seed + 1)
     j, products, scale = 0, 0, 0.0
-    q = v0 / float(xp.linalg.vector_norm(v0))
+    start_norm = float(xp.linalg.vector_norm(v0))
+    if not (start_norm > 0 and np.isfinite(start_norm)):
+        raise InputError(f"the start vector must be finite and nonzero, got norm {start_norm}")
+    q = v0 / start_norm
     while True:
         basis[j, :] = q
         image = matvec(q)

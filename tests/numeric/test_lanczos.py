@@ -70,6 +70,8 @@ def test_bad_arguments() -> None:
         top_eigenpairs(lambda x: x, 5, k=6)
     with pytest.raises(InputError, match="which must be"):
         top_eigenpairs(lambda x: x, 5, which="middle")
+    with pytest.raises(InputError, match="finite and nonzero"):
+        top_eigenpairs(lambda x: x, 100, start=np.zeros(100), method="lanczos")
     with pytest.raises(InputError, match="start vector has 3"):
         top_eigenpairs(lambda x: x, 5, start=np.ones(3))
     with pytest.raises(InputError, match="samples must be at least 2"):
