@@ -12,7 +12,8 @@ Strategies (plural nouns, as in Hypothesis):
 - :func:`depths`, :func:`widths` (square or rectangular; hidden widths >= rank(T));
 - :func:`orthogonal_matrices`, :func:`targets` (generic, low rank, repeated top
   singular value, symmetric positive definite, within the deficiency margin of I);
-- :func:`sigma_x_factors` (F with Sigma_x = F F^T; None for identity);
+- :func:`sigma_x_factors` (F with Sigma_x = F F^T; None for identity) and
+  :func:`covariances` (Sigma_x itself, identity included);
 - :func:`global_minima` (balanced, gauge-random, flattest-unbalanced, near-flattest),
   built by the numeric engine's generators, returned as
   :class:`~wideminima.property_tests.instances.Minimum`;
@@ -48,6 +49,7 @@ __all__ = [
     "singular_values",
     "targets",
     "sigma_x_factors",
+    "covariances",
     "global_minima",
     "trained_resnets",
     "scalar_networks",
@@ -188,6 +190,12 @@ def sigma_x_factors(dim: int, *, max_condition: float = 10.0, identity: bool | N
     if identity is True:
         return st.none()
     return general if identity is False else st.one_of(st.none(), general)
+
+
+def covariances(dim: int, *, max_condition: float = 10.0, identity: bool | None = None) -> st.SearchStrategy[np.ndarray]:
+    """Input covariances Sigma_x = F F^T (dim x dim, condition <= max_condition); see :func:`sigma_x_factors`."""
+    return sigma_x_factors(dim, max_condition=max_condition, identity=identity).map(
+        lambda f: np.eye(dim) if f is None else f @ f.T)
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from wideminima.errors import InputError
 from wideminima.numeric import end_to_end, imbalance
 from wideminima.property_tests.strategies import (
+    covariances,
     depths,
     global_minima,
     orthogonal_matrices,
@@ -111,3 +112,8 @@ def test_scalar_networks(m) -> None:
 def test_bad_arguments_name_themselves(build, words) -> None:
     with pytest.raises(InputError, match=words):
         build()
+
+
+@given(covariances(3, max_condition=4.0))
+def test_covariances(sx) -> None:
+    assert np.allclose(sx, sx.T) and np.linalg.cond(sx) <= 4.0 * (1 + 1e-9)
