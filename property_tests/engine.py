@@ -114,7 +114,13 @@ def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation
 
 @dataclass
 class ClaimResult:
-    """One row of the report (and of the JSON ``claims`` list)."""
+    """One row of the report (and of the JSON ``claims`` list).
+
+    ``examples`` counts the instances evaluated, shrinking included (so a refuted
+    claim usually shows more than the profile's number); ``escalated`` those
+    re-evaluated at 50 digits; ``unconfirmed`` negative 50-digit margins that
+    intervals could not certify (never counted as refutations).
+    """
 
     id: str
     kind: str
