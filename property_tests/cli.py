@@ -26,8 +26,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="CLAIM_FILE",
                         help="Python files defining claims with @claim (default: the built-in theorem claims)")
     parser.add_argument("--profile", choices=("dev", "ci", "thorough"), default=None,
-                        help="Hypothesis profile: examples per claim and determinism (default: ci when CI is set, "
-                             "else WIDEMINIMA_PROFILE or dev)")
+                        help="Hypothesis profile: examples per claim and determinism (default: $WIDEMINIMA_PROFILE, "
+                             "else ci when CI is set, else dev)")
     parser.add_argument("--seed", type=int, default=None,
                         help="search seed (default 0 for ci, random otherwise; always reported)")
     parser.add_argument("--claim", action="append", default=[], metavar="ID", help="check only this claim (repeatable)")
