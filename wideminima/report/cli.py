@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 __all__ = ["configure", "run"]
 
@@ -34,6 +36,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run, mode="quick")
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM as an exception: the staging folder is removed and the workers stopped on the way out.
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the report; 1 if a theorem check failed."""
     from wideminima.errors import InputError
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers {args.workers}: must be at least 1")
     if args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be >= 0")
+    signal.signal(signal.SIGTERM, _terminate)
     command = f"wideminima report --{args.mode} --seed {args.seed}" + (f" --only {','.join(args.only)}" if args.only else "")
     result = build_report(
         args.out,
