@@ -24,7 +24,7 @@ def format_row(row: ClaimResult) -> str:
     cells = (row.id, row.kind, str(row.examples), worst, row.status, f"{row.seconds:.2f}")
     line = "  ".join(f"{c:<{w}}" if i < 2 or i == 4 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, _WIDTHS)))
     if row.status == "refuted" and row.counterexample:
-        line += f"\n    counterexample saved to {row.counterexample['file']}; reproduce: {row.reproduce}"
+        line += f"\n    counterexample: {row.counterexample['file']}; reproduce: {row.reproduce}"
     elif row.status == "error":
         line += f"\n    {row.message}"
     if row.unconfirmed:
