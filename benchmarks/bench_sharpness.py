@@ -167,6 +167,49 @@ def _row(label: str, seconds: float | str, products: int | str, value: float | N
     return f"| {label} | {secs} | {products} | {err} |"
 
 
+def product_costs(weights: list[np.ndarray], target: np.ndarray, have_torch: bool, repeats: int = 5) -> str:
+    """CPU seconds per product on one thread (median of ``repeats``): a load-independent cost measure.
+
+    Wall-clock times on a shared machine vary with the load; CPU time of a single-threaded
+    product does not (much). Products x cost per product = the work of each method.
+    """
+    import contextlib
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        limit = contextlib.nullcontext()
+    dn, d0 = weights[-1].shape[0], weights[0].shape[1]
+    factors = gram_factors(weights)
+    operator = hessian_operator(weights)
+    rng = np.random.default_rng(1)
+    block = rng.standard_normal((1, dn, d0))
+    direction = [rng.standard_normal(w.shape) for w in weights]
+
+    def cpu(call: Callable[[], Any]) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            call()
+            times.append(time.process_time() - start)
+        return statistics.median(times)
+
+    with limit:
+        costs = {"G product (a)": cpu(lambda: factors.apply(block)), "exact HVP (b)": cpu(lambda: operator(direction))}
+        if have_torch:
+            import torch
+
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            hvp, params = _torch_hvp(weights, target)
+            tangent = [torch.from_numpy(d) for d in direction]
+            costs["autograd HVP (d), (e)"] = cpu(lambda: hvp(tangent))
+            torch.set_num_threads(threads)
+    return "CPU seconds per product, one thread: " + ", ".join(f"{k} {v:.4f}" for k, v in costs.items())
+
+
 def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool) -> list[str]:
     weights, target = _instance(depth, width)
     p = sum(w.size for w in weights)
@@ -205,6 +248,8 @@ def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool)
         (value, products), secs = _timed(lambda: _torch_eigsh(weights, target, cap))
         lines.append(_row("(e) autograd HVP + SciPy eigsh, tol 1e-10", secs if value is not None else f"> {cap:g} (cap)",
                           products, value, reference))
+    lines.append("")
+    lines.append(product_costs(weights, target, have_torch))
     return lines
 
 

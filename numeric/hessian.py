@@ -83,17 +83,23 @@ def _check_direction(weights: Sequence[Any], direction: Sequence[Any]) -> list[A
     return out
 
 
+def _before_tangents(weights: Sequence[Any], direction: Sequence[Any], before: list[Any]) -> list[Any]:
+    """[dB_1..dB_N] for the perturbation W + t D (first order in t); dB_1 = 0."""
+    xp = array_namespace(*weights)
+    d_before = [xp.zeros_like(before[0])]
+    for k in range(len(weights) - 1):  # B_{k+2} = W_{k+1} B_{k+1}
+        d_before.append(direction[k] @ before[k] + weights[k] @ d_before[k])
+    return d_before
+
+
 def _tangents(
     weights: Sequence[Any], direction: Sequence[Any], after: list[Any], before: list[Any]
 ) -> tuple[list[Any], list[Any], Any]:
     """[dA_1..dA_N], [dB_1..dB_N] and dP for the perturbation W + t D (first order in t)."""
     xp = array_namespace(*weights)
-    n = len(weights)
-    d_before = [xp.zeros_like(before[0])]
-    for k in range(n - 1):  # B_{k+2} = W_{k+1} B_{k+1}
-        d_before.append(direction[k] @ before[k] + weights[k] @ d_before[k])
+    d_before = _before_tangents(weights, direction, before)
     d_after = [xp.zeros_like(after[-1])]
-    for k in range(n - 1, 0, -1):  # A_k = A_{k+1} W_{k+1} (0-based: after[k-1] = after[k] @ W[k])
+    for k in range(len(weights) - 1, 0, -1):  # A_k = A_{k+1} W_{k+1} (0-based: after[k-1] = after[k] @ W[k])
         d_after.append(d_after[-1] @ weights[k] + after[k] @ direction[k])
     d_after = d_after[::-1]
     d_product = direction[-1] @ before[-1] + weights[-1] @ d_before[-1]
@@ -128,18 +134,26 @@ def hessian_operator(
     """
     weights, moments = _resolve(weights, moments)
     sx, syx = _data_terms(weights, moments)
+    whitened = moments.is_whitened
     after, before = products_after(weights), products_before(weights)
-    residual = None if gauss_newton else end_to_end(weights) @ sx - syx
+    if gauss_newton:
+        residual_before = None
+    else:
+        residual = end_to_end(weights) @ sx - syx if not whitened else end_to_end(weights) - syx
+        residual_before = [residual @ b.T for b in before]  # R B_k^T, fixed across products
 
     def apply(direction: Sequence[Any]) -> list[Any]:
         direction = _check_direction(weights, direction)
+        if residual_before is None:
+            d_product = direction[-1] @ before[-1] + (weights[-1] @ _before_tangents(weights, direction, before)[-1])
+            d_residual = d_product if whitened else d_product @ sx
+            return [a.T @ (d_residual @ b.T) for a, b in zip(after, before)]
         d_after, d_before, d_product = _tangents(weights, direction, after, before)
-        d_residual = d_product @ sx
-        if residual is None:
-            return [a.T @ d_residual @ b.T for a, b in zip(after, before)]
+        d_residual = d_product if whitened else d_product @ sx
+        # A_k^T (dR B_k^T + R dB_k^T) + dA_k^T (R B_k^T): four products per layer.
         return [
-            a.T @ d_residual @ b.T + da.T @ residual @ b.T + a.T @ residual @ db.T
-            for a, b, da, db in zip(after, before, d_after, d_before)
+            a.T @ (d_residual @ b.T + residual @ db.T) + da.T @ rb
+            for a, b, da, db, rb in zip(after, before, d_after, d_before, residual_before)
         ]
 
     return apply
