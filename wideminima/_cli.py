@@ -23,7 +23,7 @@ from wideminima.errors import InputError
 # name -> (module defining configure(parser), one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("wideminima.property_tests.cli", "check the theorem claims (or your own) over random instances"),
-    "sharpness": ("wideminima.numeric.cli_sharpness", "Hessian spectrum, flatness and path metrics of a weights file"),
+    "sharpness": ("wideminima.numeric.cli_sharpness", "Hessian spectrum, flatness, path gains of a weights file"),
     "derive": ("wideminima.symbolic.cli", "print a machine-checked derivation (scalar or matrix network)"),
     "train": ("wideminima.numeric.cli_train", "train a network and save its weights and trajectory"),
     "report": ("wideminima.report.cli", "run the experiments and write a report with figures"),
@@ -43,12 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wideminima {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue  # this command is not built yet in this checkout
-            raise
+        module = importlib.import_module(module_name)
         module.configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
 
