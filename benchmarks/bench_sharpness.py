@@ -258,17 +258,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cap", type=float, default=60.0, help="time cap in seconds for (b), (d), (e) (default 60)")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of (a), median reported (default 3)")
     parser.add_argument("--cases", default="4x16,8x256,50x64,4x1024", help="comma-separated NxD list")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="BLAS and torch threads for every method (default 0: the libraries' own choice)")
     args = parser.parse_args(argv)
+    limits = None
+    if args.threads:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(args.threads)  # noqa: F841 - kept alive for the whole run
     try:
         import torch
 
         have_torch = True
+        if args.threads:
+            torch.set_num_threads(args.threads)
         _torch_hvp([np.eye(2)], np.eye(2))[0]([torch.ones(2, 2, dtype=torch.float64)])  # warm up autograd once
         torch_note = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         have_torch, torch_note = False, "torch not installed: (d), (e) skipped"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, "
+    threads = f"{args.threads} thread(s) per method" if args.threads else "default threads"
+    print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, {threads}, "
           f"load average {load:.1f} at start; numpy {np.__version__}; {torch_note}")
     for case in args.cases.split(","):
         depth, width = (int(x) for x in case.lower().split("x"))
