@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,10 @@ def test_staged_output_replaces_previous_report_only_on_success(tmp_path: Path) 
         write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 3})
     assert json.loads((out / MANIFEST).read_text())["n"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folders left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask  # not the private mode of a temporary folder
+    assert stat.S_IMODE((out / MANIFEST).stat().st_mode) == 0o666 & ~umask
 
 
 def test_json_is_strict_and_csv_keeps_full_precision(tmp_path: Path) -> None:

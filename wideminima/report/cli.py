@@ -25,8 +25,8 @@ def _experiment_list(text: str) -> list[str]:
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the ``report`` arguments to ``parser``."""
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", dest="mode", action="store_const", const="quick", help="small sizes, about a minute on 2 cores (default)")
-    size.add_argument("--full", dest="mode", action="store_const", const="full", help="the real sizes, about 15 minutes on 2 cores, with a progress bar")
+    size.add_argument("--quick", dest="mode", action="store_const", const="quick", help="small sizes, well under a minute on 2 cores (default)")
+    size.add_argument("--full", dest="mode", action="store_const", const="full", help="the real sizes, a few minutes on 2 cores (3 min measured), with a progress bar and ETA")
     parser.add_argument("--out", type=Path, default=Path("wideminima-report"), metavar="DIR", help="output folder (default: wideminima-report); replaced only if empty or a previous report")
     parser.add_argument("--seed", type=int, default=0, help="report seed; same seed, same results (default 0)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default: min(2, cores)); results do not depend on it")

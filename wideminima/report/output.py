@@ -55,6 +55,7 @@ def staged_output(path: Path) -> Iterator[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     try:
         yield stage
+        _default_permissions(stage)
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
             os.replace(path, old / path.name)
@@ -65,6 +66,18 @@ def staged_output(path: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _default_permissions(root: Path) -> None:
+    """Give ``root`` and everything in it the modes a plain mkdir/open would (temporary files are private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(root, 0o777 & ~umask)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o777 & ~umask)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o666 & ~umask)
 
 
 def jsonable(value: Any) -> Any:
