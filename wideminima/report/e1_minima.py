@@ -35,7 +35,7 @@ INITS = {
 }
 SIZES = {
     "quick": {"depths": [2, 3, 5], "seeds": 2, "steps": 15000, "mc_depths": [2, 3, 5]},
-    "full": {"depths": list(range(2, 11)), "seeds": 5, "steps": 40000, "mc_depths": list(range(2, 11))},
+    "full": {"depths": list(range(2, 11)), "seeds": 5, "steps": 100000, "mc_depths": list(range(2, 11))},
 }
 WIDTH = 3  # d of the linear networks
 MC_WIDTH = 5  # d of Marion & Chizat's residual layers

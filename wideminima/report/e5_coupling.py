@@ -41,7 +41,7 @@ MODELS = {
 # starts with full-rank random frames that training at this length barely rotates.
 INITS = {"small": ("gaussian", 0.05), "xavier": ("xavier", None)}
 # null_draws: random frames per layer pair and seed for the null baseline
-SIZES = {"quick": {"seeds": 2, "steps": 2000, "null_draws": 20}, "full": {"seeds": 8, "steps": 10000, "null_draws": 30}}
+SIZES = {"quick": {"seeds": 2, "steps": 2000, "null_draws": 20}, "full": {"seeds": 8, "steps": 10000, "null_draws": 100}}
 SAMPLES, BATCH, LR = 256, 32, 0.05
 
 
