@@ -187,8 +187,9 @@ def sharpness(
     ``moments`` None: whitened data, T = the product of the weights. Raises
     :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
     ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case; the
-    default is this toolkit's Lanczos, which needed fewer products and less time than
-    ARPACK (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py``.
+    default is this toolkit's Lanczos, which needed fewer products than ARPACK
+    (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (62 vs 72 at
+    (N, d) = (8, 256), 43 vs 52 at (50, 64)) in similar or less time.
     Same seed, same result.
 
     >>> import numpy as np
