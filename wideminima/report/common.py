@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["resnet_target", "spread", "unit_vector", "log_slope", "linear_sharpness", "whitened_samples", "TRAINED_RTOL"]
+__all__ = ["resnet_target", "target_with_spectrum", "spread", "unit_vector", "log_slope", "linear_sharpness", "TRAINED_RTOL"]
 
 # Relative residual ||W_{N:1} - T|| accepted as "at a global minimum" for trained weights:
 # GD stops at relative gradient 1e-10, which leaves a relative residual of about
@@ -24,6 +24,13 @@ def resnet_target(rng: np.random.Generator, d: int, margin: float = 0.4) -> np.n
     """
     g = rng.standard_normal((d, d))
     return np.eye(d) + margin * g / np.linalg.norm(g)
+
+
+def target_with_spectrum(rng: np.random.Generator, singular_values: Sequence[float]) -> np.ndarray:
+    """T = U diag(singular_values) V^T with U, V from the SVD of a Gaussian matrix (square, d = len(values))."""
+    d = len(singular_values)
+    u, _, vt = np.linalg.svd(rng.standard_normal((d, d)))
+    return u @ np.diag(np.asarray(singular_values, dtype=np.float64)) @ vt
 
 
 def unit_vector(rng: np.random.Generator, d: int) -> np.ndarray:
@@ -65,11 +72,3 @@ def linear_sharpness(weights: list[np.ndarray], moments: Any) -> float:
     from wideminima.numeric import sharpness
 
     return float(sharpness(weights, moments, rtol=TRAINED_RTOL).lambda_max)
-
-
-def whitened_samples(rng: np.random.Generator, target: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n samples with X^T X / n = I (up to rounding) and Y = X T^T: whitened, noise-free empirical data."""
-    z = rng.standard_normal((n, target.shape[1]))
-    chol = np.linalg.cholesky(z.T @ z / n)
-    x = np.linalg.solve(chol, z.T).T  # x^T x / n = L^-1 (z^T z / n) L^-T = I
-    return x, x @ target.T

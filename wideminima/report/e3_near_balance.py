@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import linear_sharpness, whitened_samples
+from .common import linear_sharpness, target_with_spectrum
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E3"
@@ -23,6 +23,7 @@ TITLE = "Near balance along the top path"
 THEORY = ("near-balance",)
 
 WIDTH, DEPTH, SAMPLES, BATCH = 3, 4, 64, 8
+SINGULAR_VALUES = (2.0, 1.0, 0.5)  # s = 2, well separated from the other singular values
 INIT_SCALE = 0.8  # Gaussian std: large enough that small steps land at clearly non-flattest minima
 SIZES = {
     "quick": {"gd": [0.01, 0.05, 0.15], "sgd": [0.01, 0.05]},
@@ -44,17 +45,11 @@ def tasks(mode: str, seed: int) -> list[Task]:
     ]
 
 
-def _target(target_seed: int) -> np.ndarray:
-    rng = np.random.default_rng(target_seed)
-    u, _, vt = np.linalg.svd(rng.standard_normal((WIDTH, WIDTH)))
-    return u @ np.diag([2.0, 1.0, 0.5]) @ vt  # s = 2, well separated from the other singular values
-
-
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train from a large Gaussian init; path gains, sharpness and the near-balance interval at the end."""
-    from wideminima.numeric import Moments, flattest_sharpness, near_balance_interval, path_gains, train
+    from wideminima.numeric import Moments, flattest_sharpness, near_balance_interval, path_gains, sample_data, train
 
-    target = _target(params["target_seed"])
+    target = target_with_spectrum(np.random.default_rng(params["target_seed"]), SINGULAR_VALUES)
     widths = [WIDTH] * (DEPTH + 1)
     init_rng = np.random.default_rng(params["target_seed"] + 1)
     init = [INIT_SCALE * init_rng.standard_normal((WIDTH, WIDTH)) for _ in range(DEPTH)]
@@ -63,7 +58,7 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
         result = train("linear", data, widths=widths, lr=params["eta"], steps=STEPS["gd"], init=init, seed=seed)
         moments = data
     else:
-        x, y = whitened_samples(np.random.default_rng(params["target_seed"] + 2), target, SAMPLES)
+        x, y = sample_data(target, None, SAMPLES, np.random.default_rng(params["target_seed"] + 2))
         result = train("linear", (x, y), widths=widths, optimizer="sgd", batch_size=BATCH, lr=params["eta"],
                        steps=STEPS["sgd"], init=init, seed=seed)
         moments = Moments.from_samples(x, y)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import linear_sharpness, spread, whitened_samples
+from .common import linear_sharpness, target_with_spectrum, spread
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E4"
@@ -21,6 +21,7 @@ TITLE = "Stability: the minima reached sit below 2/eta"
 THEORY = ("sharpness-lower-bound", "near-balance")
 
 WIDTH, DEPTH, SAMPLES, BATCH = 3, 4, 64, 8
+SINGULAR_VALUES = (2.0, 1.0, 0.5)  # s = 2, well separated from the other singular values
 INIT_SCALE = 0.8
 SIZES = {
     "quick": {"etas": [0.005, 0.02, 0.08, 0.16], "seeds": 2},
@@ -45,24 +46,18 @@ def tasks(mode: str, seed: int) -> list[Task]:
     ]
 
 
-def _target(target_seed: int) -> np.ndarray:
-    rng = np.random.default_rng(target_seed)
-    u, _, vt = np.linalg.svd(rng.standard_normal((WIDTH, WIDTH)))
-    return u @ np.diag([2.0, 1.0, 0.5]) @ vt
-
-
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train from a large Gaussian init; lambda_max at the end."""
-    from wideminima.numeric import Moments, flattest_sharpness, train
+    from wideminima.numeric import Moments, flattest_sharpness, sample_data, train
 
-    target = _target(params["target_seed"])
+    target = target_with_spectrum(np.random.default_rng(params["target_seed"]), SINGULAR_VALUES)
     widths = [WIDTH] * (DEPTH + 1)
     if params["optimizer"] == "gd":
         moments = Moments.whitened(target)
         result = train("linear", moments, widths=widths, lr=params["eta"], steps=STEPS["gd"], init="gaussian",
                        init_scale=INIT_SCALE, seed=seed)
     else:
-        x, y = whitened_samples(np.random.default_rng(params["target_seed"] + 2), target, SAMPLES)
+        x, y = sample_data(target, None, SAMPLES, np.random.default_rng(params["target_seed"] + 2))
         moments = Moments.from_samples(x, y)
         result = train("linear", (x, y), widths=widths, optimizer="sgd", batch_size=BATCH, lr=params["eta"],
                        steps=STEPS["sgd"], init="gaussian", init_scale=INIT_SCALE, seed=seed)

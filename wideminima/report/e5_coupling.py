@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import spread, whitened_samples
+from .common import spread
 from .registry import Check, Figure, Section, Table, Task, task_seed
 
 ID = "E5"
@@ -77,17 +77,14 @@ def _data(kind: str, data_seed: int, widths: tuple[int, ...]) -> tuple[np.ndarra
         x = (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-12)
         y = np.eye(10)[digits.target]
         return x, y
+    from wideminima.numeric import mlp_teacher_data, sample_data
+
     d_in, d_out = widths[0], widths[-1]
     if kind == "linear-teacher":
-        teacher = rng.standard_normal((d_out, d_in)) / np.sqrt(d_in)
-        return whitened_samples(rng, teacher, SAMPLES)
-    from wideminima.numeric import MLP
-
+        return sample_data(rng.standard_normal((d_out, d_in)) / np.sqrt(d_in), None, SAMPLES, rng)  # exactly whitened
     hidden = 32
-    teacher = MLP((d_in, hidden, d_out), activation="tanh")
-    params = [rng.standard_normal((hidden, d_in)) / np.sqrt(d_in), rng.standard_normal((d_out, hidden)) / np.sqrt(hidden)]
-    x = rng.standard_normal((SAMPLES, d_in))
-    return x, teacher.forward(params, x)
+    teacher = [rng.standard_normal((hidden, d_in)) / np.sqrt(d_in), rng.standard_normal((d_out, hidden)) / np.sqrt(hidden)]
+    return mlp_teacher_data(teacher, SAMPLES, rng, activation="tanh")
 
 
 def _singular_frames(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
