@@ -19,7 +19,8 @@ the diagonals:
 - near-flattest: the top direction skewed until lambda_max = (1 + delta) N s^(2-2/N).
 
 :func:`gauge_minimum` instead applies W_k -> G_k W_k G_{k-1}^{-1} (G_0 = G_N = I) to a
-random balanced minimum: every minimum with all ranks equal to rank T is of this form.
+random balanced minimum (the product, hence the loss, is unchanged; the layers, their
+balance and the sharpness change).
 """
 
 from __future__ import annotations
