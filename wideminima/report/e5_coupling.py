@@ -195,8 +195,9 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
         extra_ax.set_visible(False)
     image = None
     for ax, m in zip(axes, names):
-        mean_alignment = np.mean([r["pairs"][0]["alignment"] for r in by_model[m]], axis=0)
-        image = ax.imshow(mean_alignment, vmin=0, vmax=1, cmap="viridis")
+        # One network (the first seed): averaging over seeds would smear aligned pairs that sit at
+        # different (i, j) in different runs.
+        image = ax.imshow(np.asarray(by_model[m][0]["pairs"][0]["alignment"]), vmin=0, vmax=1, cmap="viridis")
         ax.set_title(m, fontsize=8)
         ax.set_xlabel("j (right vector of W_2)", fontsize=8)
         ax.set_ylabel("i (left vector of W_1)", fontsize=8)
@@ -223,12 +224,14 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
     figures = [
         Figure("E5_alignment_heatmaps", "Alignment of the top singular vectors of consecutive layers.",
                f"|<u_i(W_1), v_j(W_2)>| for the top {TOP} left singular vectors of W_1 and right singular vectors of W_2, "
-               "averaged over training seeds, for a deep linear student, ReLU and tanh MLP students of a teacher, and "
-               "ReLU/tanh MLPs on scikit-learn's digits (when the datasets extra is installed).",
-               "At a flattest minimum of a linear network the top path is shared: u_1(W_k) = v_1(W_{k+1}) when s^(1/N) is "
-               "the top singular value of each layer (coupling-at-flattest), so the (1,1) cell is near 1; random "
-               f"frames would give about sqrt(2/(pi d)) everywhere. Trained MLPs are expected (nonlinear-evidence) to "
-               "show the same bright (1,1) cell."),
+               "of one trained network (first seed) per panel: a deep linear student, ReLU and tanh MLP students of a "
+               "teacher, and ReLU/tanh MLPs on scikit-learn's digits (when the datasets extra is installed); top row "
+               "from a small Gaussian init (std 0.05), bottom row from Xavier.",
+               "At a flattest minimum of a linear network each path direction is shared by consecutive layers "
+               "(coupling-at-flattest): cells near 1, on the diagonal when the layers' singular values are ordered "
+               f"alike; random frames give about sqrt(2/(pi d)) everywhere. Trained MLPs are expected "
+               "(nonlinear-evidence) to show bright cells too, possibly off the diagonal (a shared direction need not "
+               "have the same rank in both layers)."),
         Figure("E5_coupling_scores", "Coupling scores of trained networks against the null baseline.",
                "Blue: coupling score of each consecutive layer pair (median over seeds); grey: the null distribution of "
                "the same score for matrices with the same singular values and Haar-random singular vectors.",
