@@ -56,7 +56,7 @@ from wideminima.errors import InputError
 from .inits import init_weights
 from .mlp import MLP
 from .moments import Moments
-from .network import check_weights, end_to_end, products_after, products_before
+from .network import check_weights, excess_loss_and_gradient_unchecked
 from .resnet import check_resnet_widths
 
 __all__ = ["Schedule", "TrainResult", "train", "MODELS", "OPTIMIZERS", "STATUSES", "DEFAULT_TOL", "DIVERGENCE_FACTOR"]
@@ -152,17 +152,14 @@ class _LinearObjective:
     def __init__(self, moments: Moments) -> None:
         self.moments = moments
         self.sigma_x = moments.sigma_x
-        self.sigma_yx = moments.sigma_yx
         self.target = moments.target
         self.minimum_loss = moments.minimum_loss
         energy = moments.y_energy
         self.zero_loss = 0.5 * (energy if energy is not None else float(np.sum((self.target @ self.sigma_x) * self.target)))
 
     def value_and_gradient(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
-        error = end_to_end(params) - self.target
-        residual = error @ self.sigma_x
-        value = self.minimum_loss + 0.5 * float(np.vdot(residual, error))
-        return value, [a.T @ residual @ b.T for a, b in zip(products_after(params), products_before(params))]
+        excess, grads = excess_loss_and_gradient_unchecked(params, self.target, self.sigma_x)
+        return self.minimum_loss + excess, grads
 
 
 class _SampleObjective:

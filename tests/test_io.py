@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
-from wideminima.io import load_data, load_weights, save_npz, save_weights
+from wideminima.io import load_data, load_samples, load_weights, save_npz, save_weights
 
 
 def test_weights_round_trip(tmp_path: Path) -> None:
@@ -90,3 +90,14 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         save_npz(tmp_path / "out.npz", {"a": np.ones(2), "b": Unsaveable()})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_samples(tmp_path: Path) -> None:
+    x, y = np.arange(6.0).reshape(3, 2), np.ones((3, 1))
+    loaded = load_samples(save_npz(tmp_path / "s.npz", {"X": x, "Y": y}))
+    assert loaded is not None
+    np.testing.assert_array_equal(loaded[0], x)
+    np.testing.assert_array_equal(loaded[1], y)
+    assert load_samples(save_npz(tmp_path / "p.npz", {"Sigma_x": np.eye(2), "T": np.ones((1, 2))})) is None
+    with pytest.raises(InputError, match="X has 3 samples but Y has 2"):
+        load_samples(save_npz(tmp_path / "bad.npz", {"X": x, "Y": np.ones((2, 1))}))

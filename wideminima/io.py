@@ -25,7 +25,7 @@ from wideminima.errors import InputError
 if TYPE_CHECKING:
     from wideminima.numeric.moments import Moments
 
-__all__ = ["load_weights", "save_weights", "load_data", "save_npz"]
+__all__ = ["load_weights", "save_weights", "load_data", "load_samples", "save_npz"]
 
 _LAYER = re.compile(r"W([1-9][0-9]*)")
 
@@ -97,3 +97,16 @@ def load_data(path: str | os.PathLike[str]) -> "Moments":
     raise InputError(
         f"{path}: holds {sorted(names)}; a data file needs X and Y, or Sigma_x with T or Sigma_yx"
     )
+
+
+def load_samples(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The samples (X (n, d_0), Y (n, d_N)) stored in ``path``, or None for population data.
+
+    Validated like :func:`load_data` (finite, non-empty, matching sample counts).
+    """
+    arrays = _read_npz(path)
+    if not {"X", "Y"} <= set(arrays):
+        return None
+    moments = load_data(path)  # validates both arrays and their shapes
+    del moments
+    return np.asarray(arrays["X"], dtype=np.float64), np.asarray(arrays["Y"], dtype=np.float64)
