@@ -51,6 +51,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from wideminima._progress import eta_seconds, format_seconds, render_bar
 from wideminima.errors import InputError
 
 from .inits import init_weights
@@ -195,10 +196,8 @@ class _ProgressBar:
             return
         self.last, self.drawn = now, True
         done = step / self.steps
-        eta = (now - self.start) * (1 - done) / done if done > 0 else 0.0
-        bar = "#" * int(30 * done) + "." * (30 - int(30 * done))
-        minutes, seconds = divmod(int(eta), 60)
-        self.stream.write(f"\r[{bar}] {step}/{self.steps}  loss {loss:.3e}  ETA {minutes}:{seconds:02d} ")
+        eta = format_seconds(eta_seconds(now - self.start, done) or 0.0)
+        self.stream.write(f"\r{render_bar(done)} {step}/{self.steps}  loss {loss:.3e}  ETA {eta} ")
         self.stream.flush()
 
     def close(self) -> None:

@@ -101,3 +101,12 @@ def test_load_samples(tmp_path: Path) -> None:
     assert load_samples(save_npz(tmp_path / "p.npz", {"Sigma_x": np.eye(2), "T": np.ones((1, 2))})) is None
     with pytest.raises(InputError, match="X has 3 samples but Y has 2"):
         load_samples(save_npz(tmp_path / "bad.npz", {"X": x, "Y": np.ones((2, 1))}))
+
+
+def test_written_files_get_the_default_mode(tmp_path: Path) -> None:
+    import os
+
+    from wideminima._atomic import current_umask
+
+    path = save_npz(tmp_path / "m.npz", {"a": np.ones(1)})
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~current_umask()

@@ -19,7 +19,9 @@ from wideminima import __version__
 from .figures import pyplot
 from .markdown import render_report
 from .output import GENERATOR, MANIFEST, staged_output, write_csv, write_json, write_text
-from .progress import Progress, format_seconds
+from wideminima._progress import format_seconds
+
+from .progress import Progress
 from .registry import MODES, Check, Context, Section, experiments
 from .runner import run_tasks
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from wideminima._atomic import atomic_open
+from wideminima._atomic import atomic_open, current_umask
 from wideminima.errors import InputError
 
 __all__ = ["GENERATOR", "MANIFEST", "check_output_dir", "staged_output", "write_json", "write_csv", "write_text", "jsonable"]
@@ -70,8 +70,7 @@ def staged_output(path: Path) -> Iterator[Path]:
 
 def _default_permissions(root: Path) -> None:
     """Give ``root`` and everything in it the modes a plain mkdir/open would (temporary files are private)."""
-    umask = os.umask(0)
-    os.umask(umask)
+    umask = current_umask()
     os.chmod(root, 0o777 & ~umask)
     for folder, dirs, files in os.walk(root):
         for name in dirs:

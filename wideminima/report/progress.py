@@ -6,19 +6,9 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["Progress", "format_seconds"]
+from wideminima._progress import eta_seconds, format_seconds, render_bar
 
-
-def format_seconds(seconds: float) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a duration in seconds.
-
-    >>> format_seconds(75.4), format_seconds(3725)
-    ('1:15', '1:02:05')
-    """
-    total = int(round(max(seconds, 0.0)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+__all__ = ["Progress"]
 
 
 class Progress:
@@ -27,8 +17,6 @@ class Progress:
     The ETA assumes the remaining work runs at the rate seen so far. ``enabled``
     False makes every call a no-op (used for ``--quiet`` and in tests).
     """
-
-    WIDTH = 30
 
     def __init__(self, total: int, total_cost: float, *, enabled: bool = True, stream: TextIO | None = None) -> None:
         self.total = total
@@ -44,10 +32,9 @@ class Progress:
         """The current progress line (no newline)."""
         elapsed = time.monotonic() - self.start
         fraction = min(self.done_cost / self.total_cost, 1.0)
-        filled = int(round(fraction * self.WIDTH))
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        eta = "?" if self.done_cost <= 0 else format_seconds(elapsed * (self.total_cost - self.done_cost) / self.done_cost)
-        return f"[{bar}] {self.done}/{self.total} tasks  elapsed {format_seconds(elapsed)}  ETA {eta}"
+        left = eta_seconds(elapsed, fraction)
+        eta = "?" if left is None else format_seconds(left)
+        return f"{render_bar(fraction)} {self.done}/{self.total} tasks  elapsed {format_seconds(elapsed)}  ETA {eta}"
 
     def advance(self, cost: float, label: str = "") -> None:
         """Count one finished task of relative cost ``cost`` and redraw."""
