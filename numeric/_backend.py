@@ -52,16 +52,21 @@ def to_numpy(array: Any) -> np.ndarray:
 def as_float_array(value: Any, name: str, xp: Any = np, ndim: int | None = None) -> Any:
     """``value`` as a float64 array of namespace ``xp``, checked finite and of ``ndim`` dims.
 
-    Raises :class:`InputError` naming ``name`` when the value has the wrong
-    number of dimensions, is empty, or contains NaN or inf.
+    Raises :class:`InputError` naming ``name`` when the value is complex (casting
+    would drop the imaginary part), has the wrong number of dimensions, is empty,
+    or contains NaN or inf.
     """
     if xp is np:
+        if np.iscomplexobj(value):
+            raise InputError(f"{name} is complex; the toolkit works with real float64 arrays")
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise InputError(f"{name} is not a numeric array: {exc}") from None
     else:
         arr = value if hasattr(value, "shape") else xp.asarray(value)
+        if xp.isdtype(arr.dtype, "complex floating"):
+            raise InputError(f"{name} is complex; the toolkit works with real float64 arrays")
         if arr.dtype != xp.float64:
             arr = xp.astype(arr, xp.float64)
     if ndim is not None and arr.ndim != ndim:

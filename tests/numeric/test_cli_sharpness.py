@@ -67,6 +67,7 @@ def test_gauge_minimum_with_population_data_and_human_table(tmp_path: Path, caps
     [
         ({}, "no such file"),
         ({"w": {"W1": np.array([[np.nan]])}}, "contains NaN"),
+        ({"w": {"W1": np.eye(2) * (1 + 1j)}}, "W1 is complex"),
         ({"w": {"W1": np.ones((2, 2)), "W2": np.ones((2, 3))}}, "W2 needs 2 columns"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.eye(3), "T": np.ones((2, 3))}}, "maps R\\^2"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.zeros((2, 2)), "T": np.eye(2)}}, "singular"),

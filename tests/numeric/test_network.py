@@ -64,6 +64,7 @@ def test_loss_agrees_with_samples() -> None:
         ([], "at least one layer"),
         ([np.ones((2, 2)), np.ones((2, 3))], "W2 needs 2 columns"),
         ([np.ones((2, 2)) * np.nan], "W1 contains NaN"),
+        ([np.eye(2) * (1 + 1j)], "W1 is complex"),  # casting would silently drop the imaginary part
     ],
 )
 def test_bad_networks(weights: list, message: str) -> None:
