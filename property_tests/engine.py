@@ -12,7 +12,8 @@ compared with the claim's error budget b (relative, documented per claim):
    Only if its upper end is < 0 is the instance a refutation; Hypothesis then
    shrinks it to a minimal one, which is saved (.npz, atomically) with a command
    that replays it. A negative 50-digit margin that intervals cannot confirm is
-   counted as "unconfirmed" and reported, not called a refutation. A float64
+   counted as "unconfirmed": not called a refutation, and the claim is not
+   called verified either (status "error", with the count). A float64
    margin below -budget that exact arithmetic contradicts means the budget is
    wrong: the claim gets status "error" (never "refuted") with that message.
 
@@ -217,6 +218,11 @@ def _counterexample_record(claim: Claim, instance: Any, evaluation: Evaluation, 
     return record
 
 
+def _unconfirmed_message(count: int) -> str:
+    return (f"{count} instance(s) with a 50-digit margin below -{MP_ACCURACY:g} that interval arithmetic could not "
+            "certify: neither verified nor refuted")
+
+
 def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
                  files: Sequence[str] = (), progress: Callable[[int, int], None] | None = None) -> ClaimResult:
     """Search ``claim`` under the Hypothesis ``profile`` with ``seed``; see the module docstring."""
@@ -273,6 +279,8 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
                        f"{evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
     except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
         status, message = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if status == "verified" and state.unconfirmed:
+        status, message = "error", _unconfirmed_message(state.unconfirmed)
     worst = None if math.isinf(state.worst) else state.worst
     return ClaimResult(claim.id, claim.kind, status, state.examples, worst, counterexample, reproduce,
                        time.perf_counter() - start, claim.source, message, state.escalated, state.unconfirmed)
@@ -304,9 +312,9 @@ def replay(path: str | Path, claims: Sequence[Claim], *, files: Sequence[str] = 
                          "which none of the given claim files defines")
     c = matches[0]
     evaluation = evaluate(c, instance)
-    status = {"refuted": "refuted", "holds": "verified"}.get(evaluation.status, "verified")
+    status = {"refuted": "refuted", "holds": "verified"}.get(evaluation.status, "error")
     record = _counterexample_record(c, instance, evaluation, Path(path)) if status == "refuted" else None
-    message = "" if evaluation.status != "unconfirmed" else "50-digit margin negative but not interval-certified"
+    message = "" if evaluation.status != "unconfirmed" else _unconfirmed_message(1)
     command = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
     row = ClaimResult(c.id, c.kind, status, 1, evaluation.margin, record, command,
                       time.perf_counter() - start, c.source, message, int(evaluation.digits != "float64"),

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from wideminima.errors import InputError
 from wideminima.property_tests import Claim, claim, evaluate, replay, verify, verify_claim
 from wideminima.property_tests.arithmetic import FLOAT64
-from wideminima.property_tests.engine import MP_ACCURACY, load_counterexample
+from wideminima.property_tests.engine import MP_ACCURACY, VerifyResult, load_counterexample, save_counterexample
 
 
 @claim(id="square-nonnegative", kind="theorem", statement="x^2 >= 0", strategy=st.floats(-10, 10))
@@ -36,6 +36,14 @@ def cancellation(x, ctx):
 @claim(id="lying-float", statement="a margin that is exactly 1 but -1 in float64", strategy=st.just(1.0))
 def lying(x, ctx):
     return ctx.scalar(-1.0) if ctx.name == "float64" else ctx.scalar(1.0)
+
+
+@claim(id="below-interval-width", statement="lambda_max([[1]]) - 1 - 1e-20: negative, inside the enclosure's width",
+       strategy=st.just(1.0))
+def below_interval_width(x, ctx):
+    # exact value -1e-20: below -MP_ACCURACY at 50 digits, but the interval enclosure of lambda_max is
+    # ~n^2 eps wide (Cholesky just above the float64 eigenvalue), so intervals cannot certify the sign
+    return ctx.lambda_max(ctx.array([[x]])) - ctx.scalar(1.0) - ctx.scalar(1e-20)
 
 
 @claim(id="broken", statement="a margin function that raises", strategy=st.just(0.0))
@@ -74,6 +82,17 @@ def test_float_verdict_contradicted_by_exact_arithmetic_is_not_a_refutation(tmp_
     row = verify_claim(lying, "ci", 0, out_dir=tmp_path)
     assert row.status == "error" and row.unconfirmed == 1 and "error budget is wrong" in row.message
     assert not list(tmp_path.iterdir())
+
+
+def test_uncertified_negative_margin_is_neither_verified_nor_refuted(tmp_path) -> None:
+    evaluation = evaluate(below_interval_width, 1.0)
+    assert evaluation.status == "unconfirmed" and evaluation.margin < -MP_ACCURACY
+    row = verify_claim(below_interval_width, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and row.unconfirmed >= 1 and "could not certify" in row.message
+    assert VerifyResult("ci", 0, [row]).exit_code == 2 and not list(tmp_path.iterdir())
+    path = save_counterexample(below_interval_width, 1.0, evaluation, tmp_path, "ci", 0)
+    again = replay(path, [below_interval_width]).claims[0]
+    assert again.status == "error" and again.unconfirmed == 1 and again.counterexample is None
 
 
 def test_margin_that_raises_is_an_error_with_its_message(tmp_path) -> None:
