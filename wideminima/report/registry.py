@@ -134,6 +134,8 @@ def experiments(selected: list[str] | None = None) -> list[ModuleType]:
     if selected is None:
         return modules
     known = {m.ID for m in modules}
+    if not selected:
+        raise InputError(f"--only: names no experiment; choose from {','.join(sorted(known))}")
     unknown = sorted(set(selected) - known)
     if unknown:
         raise InputError(f"--only {','.join(unknown)}: unknown experiment; choose from {','.join(sorted(known))}")
