@@ -110,3 +110,12 @@ def test_written_files_get_the_default_mode(tmp_path: Path) -> None:
 
     path = save_npz(tmp_path / "m.npz", {"a": np.ones(1)})
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def test_unusable_output_paths_are_one_line_input_errors(tmp_path: Path) -> None:
+    (tmp_path / "file.npz").write_bytes(b"")
+    for path, message in [(tmp_path, "is a directory"), (tmp_path / "file.npz" / "w.npz", "file.npz is a file")]:
+        with pytest.raises(InputError, match=message) as info:
+            save_weights(path, [np.eye(2)])
+        assert "\n" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.npz"]  # nothing else written
