@@ -12,19 +12,19 @@ MAX_MATRIX_DEPTH = 3
 MAX_MATRIX_WIDTH = 3
 
 
+def _positive_int(name: str, value: Any, maximum: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{name} must be an integer >= 1, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{name} must be <= {maximum} here (exact symbolic expansions), got {value}")
+    return value
+
+
 def check_depth(depth: Any, *, maximum: int | None = None) -> int:
     """``depth`` as an int >= 1 (and <= maximum when given)."""
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise InputError(f"depth must be an integer >= 1, got {depth!r}")
-    if maximum is not None and depth > maximum:
-        raise InputError(f"depth must be <= {maximum} here (exact symbolic expansions), got {depth}")
-    return depth
+    return _positive_int("depth", depth, maximum)
 
 
 def check_width(width: Any, *, maximum: int | None = None) -> int:
     """``width`` as an int >= 1 (and <= maximum when given)."""
-    if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-        raise InputError(f"width must be an integer >= 1, got {width!r}")
-    if maximum is not None and width > maximum:
-        raise InputError(f"width must be <= {maximum} here (exact symbolic expansions), got {width}")
-    return width
+    return _positive_int("width", width, maximum)
