@@ -15,7 +15,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
-__all__ = ["array_namespace", "to_numpy", "as_float_array"]
+__all__ = ["array_namespace", "to_numpy", "as_float_array", "check_seed"]
 
 
 def array_namespace(*arrays: Any) -> Any:
@@ -76,6 +76,13 @@ def as_float_array(value: Any, name: str, xp: Any = np, ndim: int | None = None)
     if not bool(xp.all(xp.isfinite(arr))):
         raise InputError(f"{name} contains NaN or inf")
     return arr
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """``seed`` as a Python int, checked to be an integer >= 0 (what ``numpy.random.default_rng`` accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"{name} must be an integer >= 0, got {seed!r}")
+    return int(seed)
 
 
 def device_of(array: Any) -> Any:

@@ -66,8 +66,11 @@ def synthetic_target(kind: str, output_dim: int, input_dim: int, seed: int, *, r
     >>> round(float(np.linalg.norm(t - np.eye(3))), 12)
     0.4
     """
+    from ._backend import check_seed
+
     if kind not in TARGET_KINDS:
         raise InputError(f"unknown target kind {kind!r}; choose one of {', '.join(TARGET_KINDS)}")
+    seed = check_seed(seed, "target seed")
     if not (np.isfinite(radius) and radius > 0):
         raise InputError(f"target radius must be a positive finite number, got {radius}")
     if min(output_dim, input_dim) < 1:

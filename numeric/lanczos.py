@@ -30,7 +30,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, asarray_like, eye_like, index_array, to_numpy, zeros_like_device
+from ._backend import array_namespace, asarray_like, check_seed, eye_like, index_array, to_numpy, zeros_like_device
 
 __all__ = ["EigenResult", "top_eigenpairs", "hutchinson_trace"]
 
@@ -110,6 +110,7 @@ def top_eigenpairs(
         raise InputError(f"k must be between 1 and dim={dim}, got {k}")
     if not tol > 0:
         raise InputError(f"tol must be positive, got {tol}")
+    seed = check_seed(seed)
     xp, v0 = _start_vector(dim, seed, start, like)
     if method == "auto":
         method = "dense" if dim <= _DENSE_DIM else "lanczos"

@@ -45,7 +45,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, as_float_array, asarray_like, to_numpy
+from ._backend import array_namespace, as_float_array, asarray_like, check_seed, to_numpy
 from .inits import check_widths
 
 __all__ = ["MLP", "ACTIVATIONS"]
@@ -200,7 +200,7 @@ class MLP:
 
         xp, checked, xs, ys = self._prepared(params, x, y)
         matvec = self._matvec(xp, checked, xs, ys)
-        return hutchinson_trace(matvec, self.parameter_count, samples, np.random.default_rng(seed), like=checked[0])
+        return hutchinson_trace(matvec, self.parameter_count, samples, np.random.default_rng(check_seed(seed)), like=checked[0])
 
     def _matvec(self, xp: Any, params: list[Any], x: Any, y: Any) -> Any:
         from .hessian import flatten

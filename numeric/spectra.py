@@ -22,7 +22,7 @@ import numpy as np
 
 from wideminima.errors import NotAGlobalMinimumError
 
-from ._backend import array_namespace, asarray_like, to_numpy
+from ._backend import array_namespace, asarray_like, check_seed, to_numpy
 from .flatness import top_singular_pair
 from .gram import gram_factors
 from .hessian import _resolve, flatten, hessian_operator, parameter_count, unflatten
@@ -197,6 +197,7 @@ def sharpness(
     >>> sharpness(w).lambda_max
     13.0
     """
+    seed = check_seed(seed)
     weights, moments = _resolve(weights, moments)
     _require_minimum(weights, moments, rtol)
     xp = array_namespace(*weights)

@@ -54,6 +54,7 @@ import numpy as np
 from wideminima._progress import eta_seconds, format_seconds, render_bar
 from wideminima.errors import InputError
 
+from ._backend import check_seed
 from .inits import init_weights
 from .mlp import MLP
 from .moments import Moments
@@ -309,6 +310,7 @@ def train(
     divergence_factor = _check_positive("divergence_factor", divergence_factor)
     log_every = _check_count("log_every", log_every, 0)
     sharpness_every = _check_count("sharpness_every", sharpness_every, 0)
+    seed = check_seed(seed)
     if isinstance(schedule, str) or schedule is None:
         schedule = Schedule(schedule or "constant")
     moments, x, y = _resolve_data(data, kind, net, optimizer)

@@ -68,6 +68,7 @@ def test_gauge_minimum_with_population_data_and_human_table(tmp_path: Path, caps
         ({}, "no such file"),
         ({"w": {"W1": np.array([[np.nan]])}}, "contains NaN"),
         ({"w": {"W1": np.eye(2) * (1 + 1j)}}, "W1 is complex"),
+        ({"w": {"W1": np.eye(2)}}, "seed must be an integer >= 0"),
         ({"w": {"W1": np.ones((2, 2)), "W2": np.ones((2, 3))}}, "W2 needs 2 columns"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.eye(3), "T": np.ones((2, 3))}}, "maps R\\^2"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.zeros((2, 2)), "T": np.eye(2)}}, "singular"),
@@ -81,6 +82,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
         np.savez(tmp_path / f"{name}.npz", **arrays)
     if "d" in files:
         argv += ["--data", str(tmp_path / "d.npz")]
+    if message.startswith("seed"):
+        argv += ["--seed", "-1"]
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

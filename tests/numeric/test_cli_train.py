@@ -142,6 +142,8 @@ def _bad(tmp_path):
         (base + ["--model", "resnet", "--depth", "2", "--width", "4", "--input-dim", "3", "--target-seed", "0"], "ResNet's width"),
         (base + ["--depth", "2", "--width", "3", "--output-dim", "2", "--target-seed", "0", "--target-kind", "spd"], "square target"),
         (base + ["--widths", "3,x", "--target-seed", "0"], "comma-separated integers"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "-1"], "target seed must be an integer >= 0"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--seed", "-2"], "seed must be an integer >= 0"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--optimizer", "sgd"], "SGD needs batch_size"),
         (["train", "--depth", "2", "--width", "3", "--target-seed", "0", "--lr", "-1", "--steps", "10"], "lr must be a positive"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--biases-out", str(tmp_path / "b.npz")], "--biases-out needs"),

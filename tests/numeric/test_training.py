@@ -178,6 +178,7 @@ def test_zero_init_resnet_on_spd_target_keeps_layers_equal_and_reaches_the_princ
         ("linear", "moments", dict(widths=[3, 3], lr=-0.1), "lr must be a positive"),
         ("linear", "moments", dict(widths=[3, 3], lr=float("nan")), "lr must be a positive"),
         ("linear", "moments", dict(widths=[3, 3], steps=-1), "steps must be an integer >= 0"),
+        ("linear", "moments", dict(widths=[3, 3], seed=-1), "seed must be an integer >= 0"),
         ("linear", "moments", dict(widths=[3, 3], optimizer="sgd", batch_size=2), "SGD needs samples"),
         ("linear", "samples", dict(widths=[3, 3], optimizer="sgd"), "SGD needs batch_size"),
         ("linear", "samples", dict(widths=[3, 3], optimizer="sgd", batch_size=100), "exceeds the number of samples"),
