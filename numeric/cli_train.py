@@ -237,6 +237,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--trajectory {args.trajectory}: the extension must be .json or .csv")
     if args.biases_out is not None and not (args.model == "mlp" and args.bias):
         raise InputError("--biases-out needs --model mlp with --bias")
+    if not (math.isfinite(args.minimum_rtol) and args.minimum_rtol >= 0):  # checked before training, not after
+        raise InputError(f"--minimum-rtol must be a finite number >= 0, got {args.minimum_rtol}")
     data, dims = _load(args)
     model: Any = args.model
     if model == "mlp":

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from wideminima.errors import NotAGlobalMinimumError
+from wideminima.errors import InputError, NotAGlobalMinimumError
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
 from .flatness import top_singular_pair
@@ -123,8 +123,11 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     leaves; it scales with the partial products, so a gauge-transformed minimum with
     large layers is judged relative to them. The second term is the error of
     T = Sigma_yx Sigma_x^{-1}. The factor 4 covers the subtraction and second-order
-    terms. ``rtol`` replaces c for a looser, user-chosen test (e.g. trained weights).
+    terms. ``rtol`` replaces c for a looser, user-chosen test (e.g. trained weights);
+    it must be finite and >= 0.
     """
+    if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
+        raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
     weights, moments = _resolve(weights, moments)
     xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights))

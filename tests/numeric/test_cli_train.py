@@ -143,6 +143,7 @@ def _bad(tmp_path):
         (base + ["--depth", "2", "--width", "3", "--output-dim", "2", "--target-seed", "0", "--target-kind", "spd"], "square target"),
         (base + ["--widths", "3,x", "--target-seed", "0"], "comma-separated integers"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "-1"], "target seed must be an integer >= 0"),
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--minimum-rtol", "-1"], "--minimum-rtol must be"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--seed", "-2"], "seed must be an integer >= 0"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--optimizer", "sgd"], "SGD needs batch_size"),
         (["train", "--depth", "2", "--width", "3", "--target-seed", "0", "--lr", "-1", "--steps", "10"], "lr must be a positive"),

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from wideminima.errors import NotAGlobalMinimumError
+from wideminima.errors import InputError, NotAGlobalMinimumError
 from wideminima.numeric import (
     Moments,
     balanced_minimum,
@@ -128,6 +128,9 @@ def test_not_a_global_minimum_is_refused() -> None:
         sharpness(weights, moments)
     # A looser, user-chosen test accepts it.
     assert sharpness(weights, moments, rtol=1e-6).lambda_max == pytest.approx(5.0, rel=1e-8)
+    for bad in (-1e-6, float("nan"), float("inf")):  # a negative or NaN rtol would silently refuse (or accept) everything
+        with pytest.raises(InputError, match="rtol of the global-minimum test"):
+            global_minimum_test(weights, moments, rtol=bad)
 
 
 def test_rounded_minima_pass_the_relative_test() -> None:
