@@ -9,6 +9,8 @@ nothing here imports one eagerly.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -83,6 +85,22 @@ def check_seed(seed: Any, name: str = "seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"{name} must be an integer >= 0, got {seed!r}")
     return int(seed)
+
+
+@contextlib.contextmanager
+def overflow_as_input_error(what: str) -> Iterator[None]:
+    """Turn a NumPy float64 overflow inside the block into one :class:`InputError` about ``what``.
+
+    For the command line: values that are finite but so large that a product of
+    them overflows (e.g. layers of norm 1e200) are a user's input out of range, not a
+    bug; without this NumPy warns and continues with inf, then fails later with a
+    misleading message or a LinAlgError traceback.
+    """
+    with np.errstate(over="raise"):
+        try:
+            yield
+        except FloatingPointError as exc:
+            raise InputError(f"{what}: the computation leaves the float64 range ({exc}); rescale the inputs") from None
 
 
 def device_of(array: Any) -> Any:

@@ -119,9 +119,12 @@ def run(args: argparse.Namespace) -> int:
     """Load the files, compute, print (table or one JSON object); exit status 0."""
     from wideminima.io import load_data, load_weights
 
-    weights = load_weights(args.weights)
-    moments = load_data(args.data) if args.data else None
-    summary = summarize(weights, moments, seed=args.seed)
+    from ._backend import overflow_as_input_error
+
+    with overflow_as_input_error(args.weights if args.data is None else f"{args.weights} with {args.data}"):
+        weights = load_weights(args.weights)
+        moments = load_data(args.data) if args.data else None
+        summary = summarize(weights, moments, seed=args.seed)
     if args.json:
         sys.stdout.write(json.dumps(summary, allow_nan=False) + "\n")
     else:

@@ -239,7 +239,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--biases-out needs --model mlp with --bias")
     if not (math.isfinite(args.minimum_rtol) and args.minimum_rtol >= 0):  # checked before training, not after
         raise InputError(f"--minimum-rtol must be a finite number >= 0, got {args.minimum_rtol}")
-    data, dims = _load(args)
+    from ._backend import overflow_as_input_error
+
+    with overflow_as_input_error(args.data or "the synthetic target"):
+        data, dims = _load(args)
     model: Any = args.model
     if model == "mlp":
         model = MLP(tuple(dims), activation=args.activation, bias=args.bias, negative_slope=args.negative_slope)
@@ -274,7 +277,8 @@ def run(args: argparse.Namespace) -> int:
         "loss": result.loss,
         "gradient_norm": result.gradient_norm,
     }
-    summary.update(_final_sharpness(model, data, result, args.minimum_rtol))
+    with overflow_as_input_error("the Hessian at the trained weights"):
+        summary.update(_final_sharpness(model, data, result, args.minimum_rtol))
     summary["seconds"] = result.seconds
     summary["steps_per_second"] = result.steps_per_second
     if args.out is not None:

@@ -69,6 +69,10 @@ def test_gauge_minimum_with_population_data_and_human_table(tmp_path: Path, caps
         ({"w": {"W1": np.array([[np.nan]])}}, "contains NaN"),
         ({"w": {"W1": np.eye(2) * (1 + 1j)}}, "W1 is complex"),
         ({"w": {"W1": np.eye(2)}}, "seed must be an integer >= 0"),
+        # Finite layers whose product (or whose lambda_max ~ ||W_1||^2 = 1e320) overflows float64.
+        ({"w": {"W1": 1e200 * np.eye(2), "W2": 1e200 * np.eye(2)}}, "leaves the float64 range"),
+        ({"w": {"W1": 1e160 * np.eye(2), "W2": 1e-10 * np.eye(2)}}, "leaves the float64 range"),
+        ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": 1e300 * np.eye(2), "T": 1e10 * np.eye(2)}}, "leaves the float64 range"),
         ({"w": {"W1": np.ones((2, 2)), "W2": np.ones((2, 3))}}, "W2 needs 2 columns"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.eye(3), "T": np.ones((2, 3))}}, "maps R\\^2"),
         ({"w": {"W1": np.eye(2)}, "d": {"Sigma_x": np.zeros((2, 2)), "T": np.eye(2)}}, "singular"),

@@ -129,6 +129,8 @@ def _bad(tmp_path):
     save_npz(nan, {"X": np.full((4, 3), np.nan), "Y": np.zeros((4, 3))})
     empty = tmp_path / "empty.npz"
     save_npz(empty, {"X": np.zeros((0, 3)), "Y": np.zeros((0, 3))})
+    huge = tmp_path / "huge.npz"
+    save_npz(huge, {"Sigma_x": 1e300 * np.eye(3), "T": 1e10 * np.eye(3)})  # Sigma_yx = T Sigma_x overflows
     base = ["train", "--lr", "0.1", "--steps", "10", "--quiet"]
     return [
         (base + ["--depth", "0", "--width", "3", "--target-seed", "0"], "--depth must be >= 1"),
@@ -139,6 +141,7 @@ def _bad(tmp_path):
         (base + ["--depth", "2", "--data", str(tmp_path / "missing.npz")], "no such file"),
         (base + ["--depth", "2", "--data", str(nan)], "contains NaN or inf"),
         (base + ["--depth", "2", "--data", str(empty)], "is empty"),
+        (base + ["--depth", "2", "--data", str(huge)], "leaves the float64 range"),
         (base + ["--model", "resnet", "--depth", "2", "--width", "4", "--input-dim", "3", "--target-seed", "0"], "ResNet's width"),
         (base + ["--depth", "2", "--width", "3", "--output-dim", "2", "--target-seed", "0", "--target-kind", "spd"], "square target"),
         (base + ["--widths", "3,x", "--target-seed", "0"], "comma-separated integers"),
