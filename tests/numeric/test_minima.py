@@ -101,7 +101,10 @@ def test_gauge_minima_are_never_flatter_than_balanced(depth: int, rank: int, see
     dims = [3] + list(rng.integers(rank, rank + 3, size=depth - 1)) + [3]
     target = _target(rng, 3, 3, rank)
     flattest = flattest_sharpness(target, depth)
-    assert sharpness(gauge_minimum(target, dims, rng)).lambda_max >= flattest * (1 - 1e-10)
+    # The 9 x 9 output gram is diagonalized densely: lambda_max is exact to ~9 eps ||G||, and where
+    # the bound is nearly attained ||G|| ~ flattest (equality for N = 1). 1e-12 leaves ~500x that;
+    # seen over 3000 seeds: no negative margin at all.
+    assert sharpness(gauge_minimum(target, dims, rng)).lambda_max >= flattest * (1 - 1e-12)
 
 
 def test_bad_widths_and_targets() -> None:
