@@ -51,11 +51,12 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
         path_gains,
         path_residuals,
         sharpness,
+        widths,
     )
     from .hessian import _resolve
 
     weights, moments = _resolve(weights, moments)
-    depth, dims = len(weights), [int(weights[0].shape[1])] + [int(w.shape[0]) for w in weights]
+    depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
     if min(dims) < rank:
         raise NoExactFactorizationError(

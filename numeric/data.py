@@ -18,7 +18,7 @@ from wideminima.errors import InputError
 
 from ._backend import as_float_array
 from .moments import Moments
-from .network import check_weights, end_to_end
+from .network import check_weights, end_to_end, widths
 
 __all__ = [
     "whitened_data",
@@ -110,7 +110,7 @@ def mlp_teacher_data(
     from .mlp import MLP
 
     weights = [np.asarray(w) for w in check_weights(teacher)]
-    dims = [int(weights[0].shape[1])] + [int(w.shape[0]) for w in weights]
+    dims = widths(weights)
     net = MLP(tuple(dims), activation=activation, bias=biases is not None)
     params = net.check_parameters(weights + ([] if biases is None else list(biases)), name="teacher")
     sx = np.eye(dims[0]) if sigma_x is None else as_float_array(sigma_x, "Sigma_x", ndim=2)

@@ -49,6 +49,7 @@ class GramFactors:
 
     @property
     def depth(self) -> int:
+        """N, the number of layers (pairs)."""
         return int(self.left.shape[0])
 
     def apply(self, block: Any) -> Any:
@@ -70,6 +71,11 @@ class GramFactors:
         dn, d0 = int(self.left.shape[1]), int(self.right.shape[1])
         kron = self.left[:, :, None, :, None] * self.right[:, None, :, None, :]
         return xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+
+    def trace(self) -> float:
+        """tr G = sum_k tr(L_k) tr(R_k) = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (= tr H, see :func:`hessian_trace`)."""
+        xp = array_namespace(self.left)
+        return float(xp.sum(xp.linalg.trace(self.left) * xp.linalg.trace(self.right)))
 
     def to_parameters(self, matrix: Any) -> list[Any]:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
@@ -117,6 +123,4 @@ def hessian_trace(weights: Sequence[Any], sigma_x: Any = None) -> float:
     >>> hessian_trace([np.array([[2.0]]), np.array([[3.0]])])   # 3^2 + 2^2
     13.0
     """
-    factors = gram_factors(weights, sigma_x)
-    xp = array_namespace(factors.left)
-    return float(xp.sum(xp.linalg.trace(factors.left) * xp.linalg.trace(factors.right)))
+    return gram_factors(weights, sigma_x).trace()

@@ -206,7 +206,7 @@ def sharpness(
     xp = array_namespace(*weights)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
     factors = gram_factors(weights, None if moments.is_whitened else moments.sigma_x)
-    trace = float(xp.sum(xp.linalg.trace(factors.left) * xp.linalg.trace(factors.right)))
+    trace = factors.trace()
     if dn * d0 <= _DENSE_GRAM:
         gram = factors.dense()
         values, vectors = xp.linalg.eigh((gram + gram.T) / 2)
