@@ -14,7 +14,13 @@ from wideminima.property_tests.arithmetic import FLOAT64
 from wideminima.property_tests.mutants import WRONG_VARIANTS
 from wideminima.property_tests.quantities import flattest_bound, sharpness
 from wideminima.property_tests.strategies import global_minima
-from wideminima.property_tests.theorems import coupling_margin, gram_budget
+from wideminima.property_tests.theorems import (
+    FLATTEST_LABELS,
+    coupling_margin,
+    coupling_relations,
+    gram_budget,
+    representation_tolerance,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 THEORY_IDS = [
@@ -69,13 +75,25 @@ def test_a_relative_violation_of_1e_6_never_slips_through(factor: float, tmp_pat
 
 def test_theory_caveat_example_is_coupled_and_refutes_the_top_singular_variant() -> None:
     # theory.md: N = 3, T = diag(1, 0), W_2 = diag(1, 5) is flattest although ||W_2|| = 5
-    m = Minimum([np.diag([1.0, 0.1]), np.diag([1.0, 5.0]), np.diag([1.0, 0.0])])
+    m = Minimum([np.diag([1.0, 0.1]), np.diag([1.0, 5.0]), np.diag([1.0, 0.0])], label="flattest_unbalanced")
     assert float(sharpness(m, FLOAT64)) == pytest.approx(3.0, rel=1e-15)
-    assert float(coupling_margin(m, FLOAT64)) >= -1e-15
+    assert float(coupling_margin(m, FLOAT64)) >= -1e-15  # cosines exactly 1; the relations hold exactly
+    assert min(float(x) for x in coupling_relations(m, FLOAT64)) == representation_tolerance(m)
     variant = next(c for c in WRONG_VARIANTS if c.id == "coupling-top-singular")
     from wideminima.property_tests import evaluate
 
     assert evaluate(variant, m).status == "refuted"
+
+
+def test_coupling_relations_catch_a_1e_6_error(tmp_path) -> None:
+    # the relations are linear in the error (the cosine is quadratic): a coupled gain 1e-6 too large is refuted
+    wrong = Claim(id="coupled-gain-off-by-1e-6", kind="conjecture", statement="",
+                  strategy=lambda: global_minima(kind=FLATTEST_LABELS, min_depth=2, max_depth=4, max_width=3),
+                  margin=lambda m, ctx: ctx.minimum(coupling_relations(m, ctx, gain_factor=1 + 1e-6)),
+                  budget=gram_budget)
+    row = verify_claim(wrong, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted", (row.message, row.worst_margin)
+    assert row.counterexample["enclosure"][1] < 0
 
 
 @pytest.mark.parametrize("seed", range(3))
