@@ -23,6 +23,11 @@ from wideminima.property_tests.strategies import (
 EPS = np.finfo(float).eps
 
 
+def _fraction_of_profile(fraction: float) -> settings:
+    """The active profile's example count scaled by ``fraction`` (these strategies are costly to draw)."""
+    return settings(max_examples=max(1, round(settings.default.max_examples * fraction)))
+
+
 @given(orthogonal_matrices(3))
 def test_orthogonal(q) -> None:
     assert np.allclose(q.T @ q, np.eye(3), atol=32 * EPS)
@@ -65,7 +70,7 @@ def test_widths(dims) -> None:
     assert len(dims) == 4 and dims[0] == 2 and dims[-1] == 4 and all(2 <= d <= 5 for d in dims[1:-1])
 
 
-@settings(max_examples=20)
+@_fraction_of_profile(0.4)
 @given(global_minima(whitened=False, max_depth=3, max_width=3))
 def test_global_minima_are_factorizations(m) -> None:
     assert m.label in ("balanced", "gauge", "flattest_unbalanced", "near_flattest")
@@ -73,13 +78,13 @@ def test_global_minima_are_factorizations(m) -> None:
     assert m.sigma_x_factor is None or m.sigma_x_factor.shape == (m.widths[0],) * 2
 
 
-@settings(max_examples=10)
+@_fraction_of_profile(0.2)
 @given(global_minima(kind="balanced", min_depth=2, max_depth=3))
 def test_balanced_minima_are_balanced(m) -> None:
     assert np.all(np.asarray(imbalance(m.weights)) <= 1e-12)
 
 
-@settings(max_examples=3)
+@_fraction_of_profile(0.06)
 @given(trained_resnets(max_depth=2, max_width=2, half_step=True))
 def test_trained_resnets(x) -> None:
     assert x["status"] == "converged" and len(x["weights_half_step"]) == len(x["weights"])
