@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import sympy as sp
@@ -46,9 +44,7 @@ def test_monomials_are_canonical() -> None:
 
 def test_depth_64_entries_match_differentiation() -> None:
     net = scalar_network(64)
-    start = time.perf_counter()
-    h = net.hessian()
-    assert time.perf_counter() - start < 30  # a hang guard only; the timing is in benchmarks/bench_symbolic.py
+    h = net.hessian()  # its cost is measured in benchmarks/bench_symbolic.py, not asserted here
     loss = net.loss()
     for i, j in [(1, 1), (1, 2), (10, 2), (64, 33), (7, 7)]:
         direct = sp.diff(loss, net.weights[i - 1], net.weights[j - 1])
