@@ -23,7 +23,8 @@ Status (never a NaN):
 - ``"diverged"``: the loss at step t (the minibatch loss for SGD) exceeded
   ``divergence_factor`` times the reference max(L(W_0), L(0)) (L(0) = 1/2 E||y||^2,
   the loss of the zero map), or a computation overflowed or became non-finite.
-  ``diverged_at`` is that t; the weights returned are W_t, the last finite ones.
+  ``diverged_at`` is that t; the weights returned are W_t, the last finite ones
+  (their loss and gradient norm are reported as inf when they overflow float64).
 - ``"max_steps"``: neither within ``steps`` steps.
 
 Step sizes: :class:`Schedule` (constant, step decay, cosine). Trajectory: one row
@@ -380,6 +381,8 @@ def train(
         with np.errstate(over="ignore", invalid="ignore"):
             value, grads = full.value_and_gradient(params)
             gnorm = _norm(grads)
+        # Past float64 (inf, or NaN from inf - inf): the honest value is "beyond the range", never NaN.
+        value, gnorm = (v if math.isfinite(v) else math.inf for v in (value, gnorm))
     if status != "diverged" or math.isfinite(value):
         logger.log_last(t, schedule.rate(lr, min(t, steps), steps), value, gnorm, params)
     weights = [np.array(p) for p in params[: net.depth]]
