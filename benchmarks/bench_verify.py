@@ -30,6 +30,11 @@ def run_verify(profile: str, out: str) -> tuple[float, dict]:
     return wall, json.loads(done.stdout)
 
 
+def _margin(value: float | None, width: int) -> str:
+    """A worst margin for the table; None (no example evaluated, e.g. a claim that errors at once) as "-"."""
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3g}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -44,7 +49,7 @@ def main() -> int:
     print(f"{'claim':<28} {'kind':<10} {'examples':>8} {'worst margin':>13} {'status':<9} {'median s':>8}")
     for i, row in enumerate(runs[0][1]["claims"]):
         secs = statistics.median(r["claims"][i]["seconds"] for _, r in runs)
-        print(f"{row['id']:<28} {row['kind']:<10} {row['examples']:>8} {row['worst_margin']:>13.3g} "
+        print(f"{row['id']:<28} {row['kind']:<10} {row['examples']:>8} {_margin(row['worst_margin'], 13)} "
               f"{row['status']:<9} {secs:>8.2f}")
 
     from wideminima.property_tests import verify
@@ -56,7 +61,7 @@ def main() -> int:
         start = time.perf_counter()
         result = verify(WRONG_VARIANTS, "ci", 0, out_dir=out)
         for row in result.claims:
-            print(f"{row.id:<24} {row.status:<9} {row.examples:>11} {row.worst_margin:>10.3g} {row.seconds:>8.2f}")
+            print(f"{row.id:<24} {row.status:<9} {row.examples:>11} {_margin(row.worst_margin, 10)} {row.seconds:>8.2f}")
         print(f"total {time.perf_counter() - start:.1f} s")
     return 0
 
