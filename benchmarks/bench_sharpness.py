@@ -85,7 +85,7 @@ def _torch_hvp(weights: list[np.ndarray], target: np.ndarray) -> tuple[Callable[
     return hvp, params
 
 
-def _pyhessian_power(weights: list[np.ndarray], target: np.ndarray, tol: float, cap: float) -> tuple[float, int, bool]:
+def _pyhessian_power(weights: list[np.ndarray], target: np.ndarray, tol: float, cap: float) -> tuple[float | None, int, bool]:
     """PyHessian's ``hessian.eigenvalues`` loop (top_n = 1), float64, stopped by ``cap`` seconds."""
     import torch
 
@@ -105,7 +105,7 @@ def _pyhessian_power(weights: list[np.ndarray], target: np.ndarray, tol: float, 
         if eigenvalue is not None and abs(eigenvalue - value) / (abs(eigenvalue) + 1e-6) < tol:
             return value, products, True
         eigenvalue = value
-    return float(eigenvalue), products, False
+    return eigenvalue, products, False  # None when the cap ran out before the first product
 
 
 def _torch_eigsh(weights: list[np.ndarray], target: np.ndarray, cap: float) -> tuple[float | None, int]:
