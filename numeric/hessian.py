@@ -160,7 +160,7 @@ def hessian_operator(
 
 
 def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, direction: Sequence[Any]) -> list[Any]:
-    """The full Hessian of L applied to ``direction`` (list of matrices shaped like ``weights``).
+    """The full Hessian of L applied to ``direction`` (list of matrices shaped like ``weights``; theory id hessian-gauss-newton).
 
     Gauss-Newton term plus the residual term dA_k^T R B_k^T + A_k^T R dB_k^T, with
     R = W_{N:1} Sigma_x - Sigma_yx. Returns a list in the weights' namespace.
@@ -175,7 +175,7 @@ def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, dire
 
 
 def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max_parameters: int = 4096) -> Any:
-    """The full (P, P) Hessian, P = total parameter count, in :func:`flatten` order.
+    """The full (P, P) Hessian, P = total parameter count, in :func:`flatten` order (theory id hessian-gauss-newton).
 
     Built column by column from exact Hessian-vector products (P products) and
     symmetrized (the columns agree with the rows up to rounding). Refuses more than

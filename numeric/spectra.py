@@ -85,14 +85,17 @@ class Extremes:
 
     @property
     def lambda_max(self) -> float:
+        """The largest eigenvalue of the Hessian."""
         return self.top.value
 
     @property
     def lambda_min(self) -> float:
+        """The smallest (signed) eigenvalue of the Hessian; < 0 at saddles."""
         return self.bottom.value
 
     @property
     def products(self) -> int:
+        """Hessian-vector products used for both ends together."""
         return self.top.products + self.bottom.products
 
 
@@ -105,6 +108,7 @@ class MinimumTest:
 
     @property
     def is_minimum(self) -> bool:
+        """Whether the residual is within the bound (the point counts as a global minimum)."""
         return bool(self.residual <= self.bound)
 
 
@@ -281,6 +285,10 @@ def hessian_extremes(
 
 def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, seed: int = 0) -> float:
     """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, whitened).
+
+    Theory ids sharpness-lower-bound and balanced-attains-bound: >= 1 at every global
+    minimum, = 1 at the balanced ones (whitened). Raises :class:`NotAGlobalMinimumError`
+    off the minima and when the bound is 0 (T = 0).
 
     >>> import numpy as np
     >>> sharpness_ratio([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])])   # balanced
