@@ -335,9 +335,12 @@ def train(
     order = rng.permutation(x.shape[0]) if minibatch is not None else None
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
-            threshold = divergence_factor * max(full.value_and_gradient(params)[0], full.zero_loss)
+            initial = full.value_and_gradient(params)[0]
         except FloatingPointError:
-            raise InputError("the initial loss overflows: rescale the data or the initial weights") from None
+            initial = math.inf
+        if not math.isfinite(initial):  # also an inf from np.vdot, which errstate does not trap
+            raise InputError("the initial loss overflows: rescale the data or the initial weights")
+        threshold = divergence_factor * max(initial, full.zero_loss)
         for t in range(steps + 1):
             try:
                 full_check = minibatch is None or t % epoch == 0 or t == steps or logger.due(t)

@@ -187,6 +187,8 @@ def test_zero_init_resnet_on_spd_target_keeps_layers_equal_and_reaches_the_princ
         ("linear", "samples", dict(widths=[3, 3], optimizer="sgd", batch_size=100), "exceeds the number of samples"),
         ("linear", "moments", dict(widths=[3, 3], init=[np.eye(2)]), "initial weights have shapes"),
         ("linear", "moments", dict(widths=[3, 3], init=[np.full((3, 3), np.inf)]), "W1 contains NaN"),
+        ("linear", "moments", dict(widths=[3, 3], init=[np.full((3, 3), 1e300)]), "initial loss overflows"),  # matmul
+        ("linear", "moments", dict(widths=[3, 3], init=[np.full((3, 3), 1e160)]), "initial loss overflows"),  # np.vdot
         ("linear", "empty", dict(widths=[3, 3]), "X is empty"),
         ("linear", "nan", dict(widths=[3, 3]), "Y contains NaN"),
         ("linear", "mismatch", dict(widths=[3, 3]), "Y has shape"),
