@@ -83,7 +83,7 @@ def test_random_minima_are_above_the_bound_and_the_construction_attains_it(depth
 
 def test_minimizing_sharpness_over_minima_reaches_the_bound_not_below() -> None:
     """Numerical minimization of lambda_max over the minima (parametrized by W_1..W_{N-1} and W_N's free part)."""
-    from scipy.optimize import minimize
+    minimize = pytest.importorskip("scipy.optimize").minimize  # scipy is the optional `fast` extra
 
     rng = np.random.default_rng(3)
     d, depth = 2, 3
