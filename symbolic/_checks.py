@@ -28,3 +28,10 @@ def check_depth(depth: Any, *, maximum: int | None = None) -> int:
 def check_width(width: Any, *, maximum: int | None = None) -> int:
     """``width`` as an int >= 1 (and <= maximum when given)."""
     return _positive_int("width", width, maximum)
+
+
+def check_dps(dps: Any) -> int:
+    """``dps`` (decimal digits of mpmath arithmetic) as an int >= 15, i.e. at least float64's precision."""
+    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 15:
+        raise InputError(f"dps must be an integer >= 15, got {dps!r}")
+    return dps

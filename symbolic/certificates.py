@@ -39,6 +39,8 @@ import numpy as np
 
 from wideminima.errors import InputError
 
+from ._checks import check_dps
+
 __all__ = ["Certificate", "certify_lambda_max_above", "certify_lambda_max_below", "lambda_max_enclosure"]
 
 DEFAULT_DPS = 50
@@ -111,12 +113,6 @@ def _check_bound(bound: Any) -> Any:
     if not isinstance(b, mpmath.mpf) or not mpmath.isfinite(b):
         raise InputError(f"bound must be a finite real number, got {bound!r}")
     return b
-
-
-def _check_dps(dps: int) -> int:
-    if not isinstance(dps, int) or dps < 15:
-        raise InputError(f"dps must be an integer >= 15, got {dps!r}")
-    return dps
 
 
 def _symmetric_part(iv: Any, g: np.ndarray) -> list[list[Any]]:
@@ -207,7 +203,7 @@ def lambda_max_enclosure(gram: Any, *, dps: int = DEFAULT_DPS) -> Any:
     (True, True)
     """
     g = _check_gram(gram)
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     with _interval_digits(dps) as iv:
         s = _symmetric_part(iv, g)
         return _enclosure(iv, s, g, _top_eigen(g)[1], None)
@@ -235,7 +231,7 @@ def certify_lambda_max_above(
     """
     g = _check_gram(gram)
     b = _check_bound(bound)
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     if vector is None:
         v = _top_eigen(g)[1]
     else:
@@ -266,7 +262,7 @@ def certify_lambda_max_below(gram: Any, bound: Any, *, dps: int = DEFAULT_DPS) -
     """
     g = _check_gram(gram)
     b = _check_bound(bound)
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     with _interval_digits(dps) as iv:
         s = _symmetric_part(iv, g)
         b_low = iv.mpf(b).a

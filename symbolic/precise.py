@@ -18,7 +18,7 @@ import sympy as sp
 
 from wideminima.errors import InputError
 
-from ._checks import check_depth
+from ._checks import check_depth, check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
 from .matrix import chain_product, concrete_network
 
@@ -35,12 +35,6 @@ __all__ = [
 DEFAULT_DPS = 50
 
 
-def _check_dps(dps: Any) -> int:
-    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 15:
-        raise InputError(f"dps must be an integer >= 15, got {dps!r}")
-    return dps
-
-
 def _to_mp(m: sp.MatrixBase, dps: int) -> Any:
     with mpmath.workdps(dps):
         return mpmath.matrix([[mpmath.mpf(x.p) / x.q if x.is_Rational else mpmath.mpf(sp.N(x, dps + 10)) for x in row] for row in m.tolist()])
@@ -55,7 +49,7 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol, float], *, dps: int = DEFAULT
     >>> evaluate(net.sharpness_at_minimum(), {w1: 0.1, w2: 3.0, net.sigma: 1.0}, dps=30)  # 9 + fl(0.1)^2
     9.01000000000000000111022302463
     """
-    _check_dps(dps)
+    check_dps(dps)
     exact = {}
     for sym, value in values.items():
         if not np.isfinite(value):
@@ -81,7 +75,7 @@ def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -
     """
     net = _network(weights, moments)
     value = sp.nsimplify(net.loss())
-    with mpmath.workdps(_check_dps(dps)):
+    with mpmath.workdps(check_dps(dps)):
         return mpmath.mpf(value.p) / value.q
 
 
@@ -94,7 +88,7 @@ def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DP
     [3.0, 2.0]
     """
     net = _network(weights, moments)
-    dps = _check_dps(dps)
+    dps = check_dps(dps)
     return [_to_mp(net.gradient_block(k), dps) for k in range(1, net.depth + 1)]
 
 
@@ -103,7 +97,7 @@ def precise_hessian(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS
 
     Parameter order: layer by layer, each layer column-major (``wideminima.symbolic.matrix``).
     """
-    return _to_mp(_network(weights, moments).hessian(), _check_dps(dps))
+    return _to_mp(_network(weights, moments).hessian(), check_dps(dps))
 
 
 def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
@@ -120,7 +114,7 @@ def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT
     """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum)."""
     from wideminima.numeric import check_weights
 
-    _check_dps(dps)
+    check_dps(dps)
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     d0 = ws[0].cols
     sx = sp.eye(d0) if sigma_x is None else rational_matrix(sigma_x, "Sigma_x")
@@ -172,7 +166,7 @@ def precise_flattest_sharpness(target: Any, depth: int, *, dps: int = DEFAULT_DP
     """
     n = check_depth(depth)
     t = rational_matrix(target, "T")
-    _check_dps(dps)
+    check_dps(dps)
     with mpmath.workdps(dps + 10):
         gram = _to_mp(t.T * t, dps + 10)
         s2 = max(mpmath.eigsy(gram, eigvals_only=True))

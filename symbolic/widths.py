@@ -35,6 +35,7 @@ import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
 
+from ._checks import check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
 from .matrix import chain_product
 
@@ -149,12 +150,6 @@ def _quadratic(curvature: sp.Rational, rd: list, delta: float, dps: int) -> tupl
     return norm, unit, width
 
 
-def _check_dps(dps: Any) -> int:
-    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 15:
-        raise InputError(f"dps must be an integer >= 15, got {dps!r}")
-    return dps
-
-
 def _curvature(p: sp.Poly) -> sp.Rational:
     """p''(0) = D^T H D for the raw direction D."""
     return 2 * p.coeff_monomial(p.gen**2)
@@ -175,7 +170,7 @@ def exact_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps
     >>> float(r.forward), float(r.backward), float(r.quadratic), float(r.ratio)
     (0.5, 0.5, 0.5, 1.0)
     """
-    _check_dps(dps)
+    check_dps(dps)
     rw, rd, sx, target, level = _inputs(weights, moments, direction, delta)
     s = sp.Symbol("s", real=True)
     excess = _excess_polynomial(rw, rd, sx, target, s)
@@ -214,7 +209,7 @@ def quadratic_width(weights: Any, moments: Any, direction: Any, delta: float, *,
     >>> mpmath.nstr(q, 40)                                   # sqrt(1/8) to 40 digits
     '0.3535533905932737622004221810524245196424'
     """
-    _check_dps(dps)
+    check_dps(dps)
     rw, rd, sx, target, _level = _inputs(weights, moments, direction, delta)
     check_global_minimum(rw, target)
     curvature = _curvature(_excess_polynomial(rw, rd, sx, target, sp.Symbol("s", real=True)))
