@@ -104,7 +104,8 @@ def test_near_balance_and_sharpness_ratio_at_a_near_flattest_minimum() -> None:
     target = rng.standard_normal((3, 3))
     weights = near_flattest_minimum(target, [3, 4, 4, 3], 0.4, rng)
     ratio = sharpness_ratio(weights)
-    assert abs(ratio - 1.4) <= 1e-10 * 1.4  # exact by construction, Lanczos to 1e-10
+    # Exact by construction; the 9-square gram is diagonalized densely (seen <= 10 eps over 300 seeds).
+    assert abs(ratio - 1.4) <= 1e-13 * 1.4
     band = near_balance(weights, sharpness(weights).lambda_max)
     assert band.in_band and band.interval == near_balance_interval(ratio - 1, 3)
     assert np.max(np.abs(band.rho - 1)) > 1e-3  # skewed: not all layer gains equal s^(1/N)
