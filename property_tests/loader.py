@@ -44,6 +44,8 @@ def builtin_claims() -> list[Claim]:
 def load_claim_file(path: str | Path) -> list[Claim]:
     """Import the user file ``path`` and return its claims (source = the absolute path)."""
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder; give the claim files (Python files) themselves")
     if not p.is_file():
         raise InputError(f"{p}: no such claim file")
     name = f"_wideminima_claims_{abs(hash(str(p.resolve())))}"

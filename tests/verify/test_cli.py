@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -93,11 +94,20 @@ def test_bad_claim_files_are_one_line_exit_2(tmp_path, content, words) -> None:
         (["--claim", "no-such-claim"], "--claim no-such-claim: no such claim"),
         (["--replay", "missing.npz"], "--replay missing.npz: no such file"),
         (["--profile", "fast"], "invalid choice: 'fast'"),
+        (["."], ".: is a folder"),
     ],
 )
 def test_bad_usage_is_one_line_exit_2(tmp_path, args, words) -> None:
     result = _cli(args, tmp_path)
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_profile_from_the_environment_is_one_line_exit_2(tmp_path) -> None:
+    result = subprocess.run([sys.executable, "-m", "wideminima", "verify"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**os.environ, "WIDEMINIMA_PROFILE": "fast"})
+    assert result.returncode == 2 and "profile='fast' (from WIDEMINIMA_PROFILE)" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_replay_of_a_file_that_is_not_a_counterexample(tmp_path) -> None:
