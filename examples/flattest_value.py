@@ -14,7 +14,6 @@
 
 from fractions import Fraction
 
-import numpy as np
 from hypothesis import strategies as st
 
 from wideminima.property_tests import Minimum, claim, minimize_over_minima
