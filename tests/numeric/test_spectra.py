@@ -158,6 +158,9 @@ def test_extremes_away_from_minima_match_dense_eigh(dims: list[int]) -> None:
     assert ext.top.residual <= 1e-10 * norm and ext.bottom.residual <= 1e-10 * norm
     if len(dims) > 2:
         assert ext.lambda_min < 0  # away from a minimum the residual term makes H indefinite here
+    # tr H = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 holds off the minima too (the residual term has
+    # zero diagonal blocks); both sides are sums of P O(1) products: rounding ~ P eps tr|H|.
+    assert abs(hessian_trace(weights, moments.sigma_x) - np.trace(h)) <= 8 * h.shape[0] * EPS * np.sum(np.abs(ev))
 
 
 def test_flattest_bound_is_a_lower_bound_for_any_sigma_x() -> None:
