@@ -127,6 +127,10 @@ def test_bad_input() -> None:
         fixed_projection_sharpness([np.eye(2)], [1.0, 1.0])
     with pytest.raises(InputError, match="depth"):
         fixed_projection_bound([1.0, 0.0], 0)
+    with pytest.raises(InputError, match="depth must be an integer"):
+        fixed_projection_bound([1.0, 0.0], 2.5)
+    with pytest.raises(InputError, match="target must be nonzero"):
+        fixed_projection_flattest_minimum([0.0, 0.0], [1.0, 0.0], 2)
     with pytest.raises(InputError, match="target"):
         fixed_projection_bound([[1.0]], 1)
     with pytest.raises(InputError, match="shape"):

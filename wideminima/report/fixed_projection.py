@@ -78,8 +78,8 @@ def _unit_projection(projection: Sequence[float] | np.ndarray) -> np.ndarray:
 def fixed_projection_bound(target: Sequence[float] | np.ndarray, depth: int) -> float:
     """N s^(2-2/N) with s = ||t||: the smallest sharpness of any minimum of the fixed-projection model."""
     t = _vector(target, "target")
-    if depth < 1:
-        raise InputError(f"depth must be >= 1, got {depth}")
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise InputError(f"depth must be an integer >= 1, got {depth!r}")
     s = float(np.linalg.norm(t))
     return depth * s ** (2.0 - 2.0 / depth)
 
@@ -163,6 +163,8 @@ def fixed_projection_flattest_minimum(
         raise InputError(f"target has shape {t.shape} but projection has shape {p.shape}")
     fixed_projection_bound(t, depth)  # validates depth
     s = float(np.linalg.norm(t))
+    if s == 0.0:
+        raise InputError("target must be nonzero: t = 0 has no top direction v = t / ||t|| to map onto p")
     v = t / s
     w = v - p
     # Householder reflection I - 2 w w^T / ||w||^2 maps v to p (identity when v = p).
