@@ -239,6 +239,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--biases-out needs --model mlp with --bias")
     if not (math.isfinite(args.minimum_rtol) and args.minimum_rtol >= 0):  # checked before training, not after
         raise InputError(f"--minimum-rtol must be a finite number >= 0, got {args.minimum_rtol}")
+    from wideminima._atomic import check_output_path
+
+    for path in (args.out, args.biases_out, args.trajectory):  # before training: never a partial set of outputs
+        if path is not None:
+            check_output_path(path)
     from ._backend import overflow_as_input_error
 
     with overflow_as_input_error(args.data or "the synthetic target"):

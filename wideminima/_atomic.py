@@ -19,6 +19,19 @@ def current_umask() -> int:
     return mask
 
 
+def check_output_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, or :class:`~wideminima.errors.InputError` if it is a directory or
+    one of its parents is a file. Commands call it before long work, so that a bad
+    output name fails at once and never after some outputs were already written."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target}: is a directory, not an output file name")
+    blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"{target}: cannot write there, {blocking} is a file, not a folder")
+    return target
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` on success.
@@ -29,12 +42,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO]:
     An unusable ``path`` (a directory, a parent that is a file, no permission)
     raises :class:`~wideminima.errors.InputError` naming it, before anything is written.
     """
-    target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{target}: is a directory, not an output file name")
-    blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise InputError(f"{target}: cannot write there, {blocking} is a file, not a folder")
+    target = check_output_path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -129,6 +129,8 @@ def _bad(tmp_path):
     save_npz(nan, {"X": np.full((4, 3), np.nan), "Y": np.zeros((4, 3))})
     empty = tmp_path / "empty.npz"
     save_npz(empty, {"X": np.zeros((0, 3)), "Y": np.zeros((0, 3))})
+    folder = tmp_path / "t.json"
+    folder.mkdir(exist_ok=True)
     huge = tmp_path / "huge.npz"
     save_npz(huge, {"Sigma_x": 1e300 * np.eye(3), "T": 1e10 * np.eye(3)})  # Sigma_yx = T Sigma_x overflows
     base = ["train", "--lr", "0.1", "--steps", "10", "--quiet"]
@@ -151,6 +153,8 @@ def _bad(tmp_path):
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--optimizer", "sgd"], "SGD needs batch_size"),
         (["train", "--depth", "2", "--width", "3", "--target-seed", "0", "--lr", "-1", "--steps", "10"], "lr must be a positive"),
         (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--biases-out", str(tmp_path / "b.npz")], "--biases-out needs"),
+        # A bad trajectory name fails before training, so the weights are not written alone.
+        (base + ["--depth", "2", "--width", "3", "--target-seed", "0", "--trajectory", str(folder)], "is a directory"),
     ]
 
 
