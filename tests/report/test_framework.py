@@ -6,6 +6,8 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,11 @@ from wideminima.report.registry import experiments, task_seed
 
 
 def test_task_seed_depends_on_seed_experiment_and_key_only() -> None:
-    assert task_seed(3, "E1", "N=2") == task_seed(3, "E1", "N=2")
+    # the same in a fresh process with another string-hash seed (workers and reruns must agree)
+    code = "from wideminima.report.registry import task_seed; print(task_seed(3, 'E1', 'N=2'))"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"})
+    assert int(other.stdout) == task_seed(3, "E1", "N=2")
     seeds = {task_seed(s, e, k) for s in (0, 1) for e in ("E1", "E2") for k in ("a", "b")}
     assert len(seeds) == 8
     assert all(0 <= s < 2**63 for s in seeds)
