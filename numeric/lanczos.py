@@ -124,6 +124,8 @@ def top_eigenpairs(
     if method == "arpack":
         if xp is not np:
             raise InputError("method='arpack' needs NumPy arrays")
+        if k >= dim:
+            raise InputError(f"method='arpack' needs k < dim, got k={k}, dim={dim}; use method='dense'")
         from ._backend import arpack_eigsh
 
         return arpack_eigsh(matvec, dim, k, which, tol, v0, max_products)

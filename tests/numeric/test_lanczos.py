@@ -68,6 +68,8 @@ def test_hutchinson_is_within_its_standard_error() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(InputError, match="k must be"):
         top_eigenpairs(lambda x: x, 5, k=6)
+    with pytest.raises(InputError, match="arpack' needs k < dim"):
+        top_eigenpairs(lambda x: x, 80, k=80, method="arpack")
     with pytest.raises(InputError, match="seed must be an integer >= 0"):
         top_eigenpairs(lambda x: x, 5, seed=-1)
     with pytest.raises(InputError, match="which must be"):
