@@ -14,6 +14,7 @@ _WIDTHS = (28, 10, 8, 12, 9, 7)
 
 
 def format_header() -> str:
+    """The column titles of the verify table (claim, kind, examples, worst margin, status, seconds)."""
     return "  ".join(f"{name:<{w}}" if i < 2 or i == 4 else f"{name:>{w}}"
                      for i, (name, w) in enumerate(zip(_COLUMNS, _WIDTHS)))
 
@@ -33,6 +34,7 @@ def format_row(row: ClaimResult) -> str:
 
 
 def format_summary(result: VerifyResult) -> str:
+    """The last line: counts by status, profile, seed and total seconds."""
     s = result.summary
     return (f"{s['verified']} verified, {s['refuted']} refuted, {s['error']} error "
             f"(profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s)")
@@ -47,6 +49,7 @@ class Progress:
         self.total = total
 
     def claim(self, index: int, claim: Any) -> Any:
+        """Start claim ``index``; return its ``update(done, planned)`` callback (None when not on a terminal)."""
         if not self.enabled:
             return None
 
@@ -58,6 +61,7 @@ class Progress:
         return update
 
     def clear(self) -> None:
+        """Erase the progress line."""
         if self.enabled:
             self.stream.write("\r\x1b[K")
             self.stream.flush()

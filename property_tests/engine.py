@@ -63,6 +63,7 @@ class Evaluation:
     enclosure: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The evidence as JSON-ready numbers (saved in a counterexample and shown in the report)."""
         return {"margin": self.margin, "float64_margin": self.float_margin, "budget": self.budget,
                 "evaluated_in": self.digits, "enclosure": list(self.enclosure) if self.enclosure else None}
 
@@ -137,6 +138,7 @@ class ClaimResult:
     unconfirmed: int = 0
 
     def as_json(self) -> dict[str, Any]:
+        """This row as in the ``claims`` list of the verify JSON (interfaces.md)."""
         return {"id": self.id, "kind": self.kind, "status": self.status, "examples": self.examples,
                 "worst_margin": self.worst_margin, "counterexample": self.counterexample,
                 "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
@@ -154,6 +156,7 @@ class VerifyResult:
 
     @property
     def summary(self) -> dict[str, int]:
+        """Number of claims per status: verified, refuted, error."""
         return {s: sum(r.status == s for r in self.claims) for s in ("verified", "refuted", "error")}
 
     @property

@@ -62,6 +62,7 @@ class Minimum:
 
     @property
     def is_whitened(self) -> bool:
+        """Whether Sigma_x = I (no factor stored)."""
         return self.sigma_x_factor is None
 
     @property

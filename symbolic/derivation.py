@@ -48,6 +48,7 @@ class Step:
     checked: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """The step as a JSON-ready dict (the fields above)."""
         return {
             "claim": self.claim,
             "formula": self.formula,
@@ -170,6 +171,7 @@ class Derivation:
         return all(step.checked for step in self.steps)
 
     def to_dict(self) -> dict[str, Any]:
+        """Title, assumptions, ``all_checked`` and the numbered steps, JSON-ready."""
         return {
             "title": self.title,
             "assumptions": list(self.assumptions),
@@ -182,6 +184,7 @@ class Derivation:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_text(self) -> str:
+        """Plain text: one numbered step per block, [checked] or [NOT CHECKED], and a count at the end."""
         lines = [self.title, "Assumptions: " + "; ".join(self.assumptions)]
         for n, step in enumerate(self.steps, 1):
             mark = "checked" if step.checked else "NOT CHECKED"
