@@ -17,6 +17,7 @@ With Sigma_x = I and v the top right singular vector this is N s^(2-2/N).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -98,7 +99,9 @@ def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:
 
     rho_k = (s^(1/N) / r_k)^2 lies in it at every global minimum with
     lambda_max <= (1 + delta) N s^(2-2/N). Endpoints by bisection to full float64
-    precision; the interval is {1} at delta = 0 and for N = 1.
+    precision (geometric midpoints while the bracket spans more than a factor 4, so a
+    lower end like 1e-77 at N = 100 is resolved too); a lower end below the smallest
+    positive float is returned as 0.0. The interval is {1} at delta = 0 and for N = 1.
 
     >>> near_balance_interval(0.0, 3)
     (1.0, 1.0)
@@ -120,7 +123,10 @@ def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:
 
     def root(inside: float, outside: float) -> float:
         for _ in range(200):  # bisection: excess(inside) <= 0 < excess(outside)
-            mid = 0.5 * (inside + outside)
+            if max(inside, outside) > 4 * min(inside, outside):  # wide bracket: halve its logarithm
+                mid = math.sqrt(inside) * math.sqrt(outside)
+            else:
+                mid = 0.5 * (inside + outside)
             if mid in (inside, outside):
                 break
             inside, outside = (mid, outside) if excess(mid) <= 0 else (inside, mid)
@@ -128,4 +134,8 @@ def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:
 
     hi_out = level  # excess(level) > 0 since the second term is positive
     lo_out = level ** (-(n - 1.0))  # then (N-1) rho^(-1/(N-1)) = (N-1) level > level
+    if lo_out == 0.0:  # underflow (deep network, large delta): start from the smallest positive float
+        lo_out = math.ulp(0.0)
+        if excess(lo_out) <= 0:
+            return 0.0, root(1.0, hi_out)
     return root(1.0, lo_out), root(1.0, hi_out)

@@ -57,7 +57,7 @@ def test_near_balance_band_contains_every_minimum_of_that_sharpness(delta: float
         assert np.all((rho >= lo * (1 - 1e-12)) & (rho <= hi * (1 + 1e-12)))
 
 
-@pytest.mark.parametrize("depth", [2, 3, 7])
+@pytest.mark.parametrize("depth", [2, 3, 7, 100])  # N = 100, delta = 5: the lower end is ~1e-77
 def test_near_balance_interval_endpoints_solve_the_equation(depth: int) -> None:
     for delta in (1e-8, 0.1, 5.0):
         lo, hi = near_balance_interval(delta, depth)
@@ -67,6 +67,11 @@ def test_near_balance_interval_endpoints_solve_the_equation(depth: int) -> None:
             # Bisection to the last bit of rho; f' is O(1) at the endpoints except near delta = 0.
             assert abs(value - (1 + delta) * depth) <= 1e-12 * depth
     assert near_balance_interval(0.5, 1) == (1.0, 1.0)
+    # N = 50, delta = 1e10: the lower end (~1e-490) lies below every positive float, so every
+    # positive rho passes on that side: reported as 0.0.
+    lo, hi = near_balance_interval(1e10, 50)
+    tiny = np.nextafter(0.0, 1.0)
+    assert lo == 0.0 and tiny + 49 * tiny ** (-1 / 49) <= (1 + 1e10) * 50 and hi > 1
     with pytest.raises(InputError, match="delta must be"):
         near_balance_interval(float("nan"), 2)
 
