@@ -76,6 +76,8 @@ def test_cli_json_synonym_and_formats(capsys: pytest.CaptureFixture[str]) -> Non
 @pytest.mark.parametrize(
     "argv",
     [
+        ["derive"],
+        ["derive", "scalar"],
         ["derive", "scalar", "--depth", "0"],
         ["derive", "scalar", "--depth", "-3"],
         ["derive", "scalar", "--depth", "17"],
@@ -102,3 +104,12 @@ def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFi
 def test_cli_bad_input_no_traceback_in_a_real_process() -> None:
     out = subprocess.run([sys.executable, "-m", "wideminima", "derive", "matrix", "--depth", "0", "--width", "2"], capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_cli_exits_1_when_a_step_is_not_checked(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from wideminima.symbolic import derivations
+
+    unchecked = Derivation("t", (), (cited_step("a cited lemma", "cited", "not decided by SymPy"),))
+    monkeypatch.setattr(derivations, "scalar_derivation", lambda depth: unchecked)
+    assert main(["derive", "scalar", "--depth", "2"]) == 1
+    assert "NOT CHECKED" in capsys.readouterr().out
