@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 from typing import Any
@@ -56,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     from .loader import builtin_claims, load_claim_file, load_source
     from .profiles import default_profile_name
 
+    if os.path.exists(args.out) and not os.path.isdir(args.out):  # fail before searching, not at the first save
+        raise InputError(f"--out {args.out}: exists and is not a folder")
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")

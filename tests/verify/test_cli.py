@@ -95,9 +95,11 @@ def test_bad_claim_files_are_one_line_exit_2(tmp_path, content, words) -> None:
         (["--replay", "missing.npz"], "--replay missing.npz: no such file"),
         (["--profile", "fast"], "invalid choice: 'fast'"),
         (["."], ".: is a folder"),
+        (["--out", "toy.py"], "--out toy.py: exists and is not a folder"),
     ],
 )
 def test_bad_usage_is_one_line_exit_2(tmp_path, args, words) -> None:
+    (tmp_path / "toy.py").write_text(TOY)
     result = _cli(args, tmp_path)
     assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
