@@ -161,14 +161,14 @@ def _widths(args: argparse.Namespace, d_in: int | None, d_out: int | None) -> li
 
 def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
     """(data for :func:`train`, widths)."""
-    from wideminima.io import load_data, load_samples
+    from wideminima.io import read_data_file
 
     if (args.data is None) == (args.target_seed is None):
         raise InputError("give exactly one of --data FILE.npz and --target-seed S")
     if args.data is not None:
-        moments = load_data(args.data)
-        samples = load_samples(args.data)
-        data = samples if samples is not None else moments
+        data_file = read_data_file(args.data)
+        moments = data_file.moments
+        data = data_file.samples if data_file.samples is not None else moments
         return data, _widths(args, moments.input_dim, moments.output_dim)
     d_in = args.input_dim
     if d_in is None and args.widths is not None:

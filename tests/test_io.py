@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
-from wideminima.io import load_data, load_samples, load_weights, save_npz, save_weights
+from wideminima.io import load_data, load_weights, read_data_file, save_npz, save_weights
 
 
 def test_weights_round_trip(tmp_path: Path) -> None:
@@ -92,15 +92,16 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_load_samples(tmp_path: Path) -> None:
-    x, y = np.arange(6.0).reshape(3, 2), np.ones((3, 1))
-    loaded = load_samples(save_npz(tmp_path / "s.npz", {"X": x, "Y": y}))
-    assert loaded is not None
-    np.testing.assert_array_equal(loaded[0], x)
-    np.testing.assert_array_equal(loaded[1], y)
-    assert load_samples(save_npz(tmp_path / "p.npz", {"Sigma_x": np.eye(2), "T": np.ones((1, 2))})) is None
+def test_read_data_file_keeps_samples(tmp_path: Path) -> None:
+    x, y = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]), np.ones((3, 1))
+    read = read_data_file(save_npz(tmp_path / "s.npz", {"X": x, "Y": y}))
+    assert read.samples is not None
+    np.testing.assert_array_equal(read.samples[0], x)
+    np.testing.assert_array_equal(read.samples[1], y)
+    np.testing.assert_array_equal(read.moments.sigma_x, x.T @ x / 3)
+    assert read_data_file(save_npz(tmp_path / "p.npz", {"Sigma_x": np.eye(2), "T": np.ones((1, 2))})).samples is None
     with pytest.raises(InputError, match="X has 3 samples but Y has 2"):
-        load_samples(save_npz(tmp_path / "bad.npz", {"X": x, "Y": np.ones((2, 1))}))
+        read_data_file(save_npz(tmp_path / "bad.npz", {"X": x, "Y": np.ones((2, 1))}))
 
 
 def test_written_files_get_the_default_mode(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from wideminima.errors import InputError
 if TYPE_CHECKING:
     from wideminima.numeric.moments import Moments
 
-__all__ = ["load_weights", "save_weights", "load_data", "load_samples", "save_npz"]
+__all__ = ["DataFile", "load_weights", "save_weights", "load_data", "read_data_file", "save_npz"]
 
 _LAYER = re.compile(r"W([1-9][0-9]*)")
 
@@ -79,19 +80,32 @@ def save_weights(path: str | os.PathLike[str], weights: Sequence[Any]) -> Path:
     return save_npz(path, {f"W{k}": to_numpy(w) for k, w in enumerate(checked, start=1)})
 
 
-def load_data(path: str | os.PathLike[str]) -> "Moments":
-    """The second moments stored in ``path`` (samples X, Y or population Sigma_x with T or Sigma_yx)."""
+@dataclass(frozen=True)
+class DataFile:
+    """What a data file holds: its second moments, and its samples when it has them.
+
+    ``samples`` is (X (n, d_0), Y (n, d_N)) as float64 arrays, or None for population data.
+    """
+
+    moments: "Moments"
+    samples: tuple[np.ndarray, np.ndarray] | None
+
+
+def read_data_file(path: str | os.PathLike[str]) -> DataFile:
+    """Read and validate ``path`` once: samples X, Y, or population Sigma_x with T or Sigma_yx."""
     from wideminima.numeric.moments import Moments
 
     arrays = _read_npz(path)
     names = set(arrays)
     try:
         if {"X", "Y"} <= names:
-            return Moments.from_samples(arrays["X"], arrays["Y"])
+            moments = Moments.from_samples(arrays["X"], arrays["Y"])
+            samples = (np.asarray(arrays["X"], dtype=np.float64), np.asarray(arrays["Y"], dtype=np.float64))
+            return DataFile(moments, samples)
         if {"Sigma_x", "T"} <= names:
-            return Moments.from_target(arrays["T"], arrays["Sigma_x"])
+            return DataFile(Moments.from_target(arrays["T"], arrays["Sigma_x"]), None)
         if {"Sigma_x", "Sigma_yx"} <= names:
-            return Moments(arrays["Sigma_x"], arrays["Sigma_yx"])
+            return DataFile(Moments(arrays["Sigma_x"], arrays["Sigma_yx"]), None)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     raise InputError(
@@ -99,14 +113,6 @@ def load_data(path: str | os.PathLike[str]) -> "Moments":
     )
 
 
-def load_samples(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """The samples (X (n, d_0), Y (n, d_N)) stored in ``path``, or None for population data.
-
-    Validated like :func:`load_data` (finite, non-empty, matching sample counts).
-    """
-    arrays = _read_npz(path)
-    if not {"X", "Y"} <= set(arrays):
-        return None
-    moments = load_data(path)  # validates both arrays and their shapes
-    del moments
-    return np.asarray(arrays["X"], dtype=np.float64), np.asarray(arrays["Y"], dtype=np.float64)
+def load_data(path: str | os.PathLike[str]) -> "Moments":
+    """The second moments stored in ``path`` (samples X, Y or population Sigma_x with T or Sigma_yx)."""
+    return read_data_file(path).moments
