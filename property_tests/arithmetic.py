@@ -262,6 +262,14 @@ class Interval(_Mpmath):
             raise ValueError(f"a negative power of an interval containing 0: {x}")
         return iv.mpf([self._endpoint_power(high, e).a, self._endpoint_power(low, e).b])
 
+    def norm(self, x: Any) -> Any:
+        """Euclidean / Frobenius norm with interval squares ``v ** 2``: unlike ``v * v`` they never go below 0,
+        so a vector whose entries all straddle 0 (an exactly zero residual) gets [0, r], not a sqrt error."""
+        total = self.iv.mpf(0)
+        for v in np.asarray(x).flat:
+            total += self.iv.mpf(v) ** 2
+        return self.iv.sqrt(total)
+
     def minimum(self, values: Any) -> Any:
         vals = [self.iv.mpf(v) for v in values]
         return self.iv.mpf([min(v.a for v in vals), min(v.b for v in vals)])

@@ -78,3 +78,13 @@ def test_exact_conversion_and_upper_end() -> None:
         third = iv.scalar(Fraction(1, 3))
     with mpmath.workdps(60):
         assert upper_end(third) >= 1 / 3 and third.a <= mpmath.mpf(1) / 3 <= third.b
+
+
+def test_interval_norm_of_a_vector_straddling_zero() -> None:
+    # an exactly zero residual computed with rounding: every entry is a tiny interval around 0
+    iv = Interval()
+    with iv.active():
+        tiny = iv.iv.mpf([-1e-60, 2e-60])
+        box = iv.norm(np.array([tiny, tiny], dtype=object))
+        assert box.a == 0 and 0 < box.b <= 3e-60
+        assert iv.norm(iv.array([3.0, 4.0])) == 5
