@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from wideminima._cli import main
+from wideminima.property_tests.theorems import GD_EXCESS_CONSTANT
+from wideminima.report.e1_minima import LR
 
 FIGURES = ["E1_ratio_vs_depth", "E2_excess_vs_eta", "E3_path_gains", "E4_stability", "E5_alignment_heatmaps",
            "E5_coupling_scores", "E6_scalar"]
@@ -53,8 +55,11 @@ def test_quick_report_has_every_figure_table_and_caption(quick_report: Path) -> 
 def test_quick_report_numbers_satisfy_the_theorems(quick_report: Path) -> None:
     e1 = _results(quick_report, "E1")
     zero = [r["result"]["ratio"] for r in e1["records"] if r["params"]["setting"] == "zero-resnet"]
-    # resnet-zero-init-flattest at eta = 0.02: the tolerance 1e-3 (measured excess ~1e-6).
-    assert zero and all(abs(x - 1) <= 1e-3 for x in zero)
+    # resnet-zero-init-flattest: ratio 1 under gradient flow; GD at eta = 0.02 adds the O(eta^2) excess of the
+    # empirical law gd-excess-sharpness, <= C eta^2 = 2e-5 with its constant C = 0.05 (measured here: <= 9e-7,
+    # N = 2, 3, 5). The report's own check keeps the looser 1e-3.
+    allowed = GD_EXCESS_CONSTANT * LR**2
+    assert zero and all(abs(x - 1) <= allowed for x in zero)
     converged = [r["result"]["ratio"] for r in e1["records"] if r["result"]["ratio"] is not None]
     # sharpness-lower-bound: trained points are minima to relative residual ~1e-10.
     assert min(converged) >= 1 - 1e-9
