@@ -221,6 +221,11 @@ def _counterexample_record(claim: Claim, instance: Any, evaluation: Evaluation, 
     return record
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
 def _unconfirmed_message(count: int) -> str:
     return (f"{count} instance(s) with a 50-digit margin below -{MP_ACCURACY:g} that interval arithmetic could not "
             "certify: neither verified nor refuted")
@@ -267,21 +272,25 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
         check()
     except _Refuted:
         instance, _ = state.failure  # the last failure is Hypothesis's minimal example
-        evaluation = evaluate(claim, instance, certify=True)
-        state.worst = min(state.worst, evaluation.margin)
-        if evaluation.status == "refuted":
-            path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
-            status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
-            state.worst = evaluation.margin
-            reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
-        else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
-            # the search stopped at this instance, so the claim is not verified either
-            state.unconfirmed += 1
-            status = "error"
-            message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic gives "
-                       f"{evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
+        try:
+            evaluation = evaluate(claim, instance, certify=True)
+        except Exception as exc:  # the exact re-evaluation failed (e.g. float-only code in an exact claim)
+            status, message = "error", _one_line(exc)
+        else:
+            state.worst = min(state.worst, evaluation.margin)
+            if evaluation.status == "refuted":
+                path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
+                status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
+                state.worst = evaluation.margin
+                reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
+            else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
+                # the search stopped at this instance, so the claim is not verified either
+                state.unconfirmed += 1
+                status = "error"
+                message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic "
+                           f"gives {evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
     except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
-        status, message = "error", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        status, message = "error", _one_line(exc)
     if status == "verified" and state.unconfirmed:
         status, message = "error", _unconfirmed_message(state.unconfirmed)
     worst = None if math.isinf(state.worst) else state.worst

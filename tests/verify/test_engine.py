@@ -164,6 +164,15 @@ def test_float_only_margin_gets_a_hint_when_escalated(tmp_path) -> None:
     assert row.status == "error" and "exact=False" in row.message
 
 
+def test_float_only_margin_clearly_negative_is_an_error_not_a_crash(tmp_path) -> None:
+    # m = -1 < -budget skips escalation during the search; the certification of the shrunk instance then
+    # fails in 50-digit arithmetic, which must be reported, not raised out of verify_claim
+    float_only = Claim(id="float-only-negative", kind="conjecture", statement="", strategy=st.just(1.0),
+                       margin=lambda x, ctx: float(np.linalg.eigvalsh(ctx.array([[x]]))[0]) - 2.0)
+    row = verify_claim(float_only, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and "exact=False" in row.message and not list(tmp_path.iterdir())
+
+
 def test_progress_display_only_on_a_terminal() -> None:
     import io
 
