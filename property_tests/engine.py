@@ -323,11 +323,16 @@ def replay(path: str | Path, claims: Sequence[Claim], *, files: Sequence[str] = 
         raise InputError(f"--replay {path}: it is a counterexample to claim {meta.get('claim')!r}, "
                          "which none of the given claim files defines")
     c = matches[0]
-    evaluation = evaluate(c, instance)
+    command = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
+    try:
+        evaluation = evaluate(c, instance)
+    except Exception as exc:  # e.g. the claim file was edited since: report it like verify does, no traceback
+        row = ClaimResult(c.id, c.kind, "error", 1, None, None, command, time.perf_counter() - start, c.source,
+                          _one_line(exc))
+        return VerifyResult(str(meta.get("profile", "replay")), int(meta.get("seed", 0)), [row], row.seconds)
     status = {"refuted": "refuted", "holds": "verified"}.get(evaluation.status, "error")
     record = _counterexample_record(c, instance, evaluation, Path(path)) if status == "refuted" else None
     message = "" if evaluation.status != "unconfirmed" else _unconfirmed_message(1)
-    command = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
     row = ClaimResult(c.id, c.kind, status, 1, evaluation.margin, record, command,
                       time.perf_counter() - start, c.source, message, int(evaluation.digits != "float64"),
                       int(evaluation.status == "unconfirmed"))

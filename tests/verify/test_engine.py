@@ -93,6 +93,12 @@ def test_uncertified_negative_margin_is_neither_verified_nor_refuted(tmp_path) -
     path = save_counterexample(below_interval_width, 1.0, evaluation, tmp_path, "ci", 0)
     again = replay(path, [below_interval_width]).claims[0]
     assert again.status == "error" and again.unconfirmed == 1 and again.counterexample is None
+    # a claim whose margin now raises (e.g. its file was edited) replays as an error row, not a traceback
+    edited = Claim(id="below-interval-width", kind="conjecture", statement="", strategy=st.just(1.0),
+                   margin=broken.margin)
+    failed = replay(path, [edited])
+    assert failed.claims[0].status == "error" and "ZeroDivisionError" in failed.claims[0].message
+    assert failed.exit_code == 2
 
 
 def test_margin_that_raises_is_an_error_with_its_message(tmp_path) -> None:
