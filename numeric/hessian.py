@@ -22,7 +22,7 @@ from typing import Any
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, asarray_like, eye_like
+from ._backend import array_namespace, as_float_array, asarray_like, eye_like
 from .moments import Moments
 from .network import _check_dims, check_weights, end_to_end, products_after, products_before
 
@@ -113,6 +113,14 @@ def _data_terms(weights: Sequence[Any], moments: Moments) -> tuple[Any, Any]:
     return sx, syx
 
 
+def _finite_direction(direction: Sequence[Any]) -> list[Any]:
+    """``direction`` checked finite, for the one-shot products (the Lanczos hot path skips this check)."""
+    if isinstance(direction, (str, bytes)) or not isinstance(direction, Sequence):
+        raise InputError(f"direction must be a list of matrices shaped like the weights, got {type(direction).__name__}")
+    xp = array_namespace(*direction)
+    return [as_float_array(d, f"D{k}", xp=xp, ndim=2) for k, d in enumerate(direction, start=1)]
+
+
 def gauss_newton_vector_product(
     weights: Sequence[Any], moments: Moments | None, direction: Sequence[Any]
 ) -> list[Any]:
@@ -121,7 +129,7 @@ def gauss_newton_vector_product(
     Equal to the full Hessian product at a global minimum (theory id hessian-gauss-newton).
     ``moments`` None means whitened data with T = the product of the weights.
     """
-    return hessian_operator(weights, moments, gauss_newton=True)(direction)
+    return hessian_operator(weights, moments, gauss_newton=True)(_finite_direction(direction))
 
 
 def hessian_operator(
@@ -171,7 +179,7 @@ def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, dire
     >>> [float(h[0, 0]) for h in hessian_vector_product(w, m, [np.array([[1.0]]), np.array([[0.0]])])]
     [9.0, 11.0]
     """
-    return hessian_operator(weights, moments)(direction)
+    return hessian_operator(weights, moments)(_finite_direction(direction))
 
 
 def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max_parameters: int = 4096) -> Any:

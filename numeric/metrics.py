@@ -168,6 +168,8 @@ def near_balance(weights: Sequence[Any], lambda_max: float) -> NearBalance:
     :func:`near_balance_interval`; the theorem says every rho_k lies in it. The
     membership test allows 1e-9 relative for the rounding of rho_k and of the endpoints.
     """
+    if not (isinstance(lambda_max, (int, float, np.floating, np.integer)) and np.isfinite(lambda_max) and lambda_max >= 0):
+        raise InputError(f"lambda_max must be a finite number >= 0 (the Hessian is PSD at a minimum), got {lambda_max!r}")
     ws = _numpy_weights(weights)
     depth = len(ws)
     target = end_to_end(ws)

@@ -127,3 +127,14 @@ def test_balanced_minimum_with_moments_none_is_whitened() -> None:
     h_none = dense_hessian(weights)
     h_white = dense_hessian(weights, Moments.whitened(np.diag([4.0, 1.0])))
     assert np.array_equal(h_none, h_white)
+
+
+def test_a_non_finite_direction_is_an_input_error() -> None:
+    from wideminima.errors import InputError
+    from wideminima.numeric import gauss_newton_vector_product, hessian_vector_product
+
+    weights = [np.eye(2), 2 * np.eye(2)]
+    bad = [np.eye(2), np.array([[np.nan, 0.0], [0.0, 1.0]])]
+    for product in (hessian_vector_product, gauss_newton_vector_product):
+        with pytest.raises(InputError, match="D2 contains NaN or inf"):
+            product(weights, None, bad)

@@ -116,3 +116,12 @@ def test_near_balance_and_sharpness_ratio_at_a_near_flattest_minimum() -> None:
     assert np.max(np.abs(band.rho - 1)) > 1e-3  # skewed: not all layer gains equal s^(1/N)
     with pytest.raises(InputError, match="band is undefined"):
         near_balance([np.zeros((2, 2)), np.eye(2)], 1.0)
+
+
+@pytest.mark.parametrize("lambda_max", [-1.0, float("nan"), float("inf")])
+def test_near_balance_rejects_an_impossible_lambda_max(lambda_max: float) -> None:
+    from wideminima.errors import InputError
+    from wideminima.numeric import near_balance
+
+    with pytest.raises(InputError, match="lambda_max must be a finite number >= 0"):
+        near_balance([np.eye(2), np.eye(2)], lambda_max)
