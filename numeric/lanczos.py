@@ -112,6 +112,7 @@ def top_eigenpairs(
         raise InputError(f"tol must be positive, got {tol}")
     seed = check_seed(seed)
     xp, v0 = _start_vector(dim, seed, start, like)
+    chosen = method == "auto"
     if method == "auto":
         method = "dense" if dim <= _DENSE_DIM else "lanczos"
         if method == "lanczos" and xp is np and which == "largest":
@@ -128,8 +129,11 @@ def top_eigenpairs(
             raise InputError(f"method='arpack' needs k < dim, got k={k}, dim={dim}; use method='dense'")
         from ._backend import arpack_eigsh
 
-        return arpack_eigsh(matvec, dim, k, which, tol, v0, max_products)
-    if method != "lanczos":
+        result = arpack_eigsh(matvec, dim, k, which, tol, v0, max_products)
+        if len(result.values) == k or not chosen:
+            return result
+        # ARPACK stopped with fewer than k Ritz pairs: "auto" falls back to this module's Lanczos.
+    elif method != "lanczos":
         raise InputError(f"method must be 'auto', 'lanczos', 'arpack' or 'dense', got {method!r}")
     basis = min(dim, basis_size if basis_size is not None else max(2 * k + 20, 40))
     if basis <= k:

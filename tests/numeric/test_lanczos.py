@@ -90,3 +90,19 @@ def test_auto_without_scipy_uses_the_toolkit_lanczos(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(backend, "scipy_available", lambda: False)
     result = top_eigenpairs(lambda x: a @ x, 100)
     assert result.method == "lanczos" and abs(result.values[0] - 100.0) <= 1e-10 * 100
+
+
+def test_auto_falls_back_to_lanczos_when_arpack_returns_no_ritz_pair() -> None:
+    pytest.importorskip("scipy")
+    from wideminima.numeric._backend import arpack_eigsh
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((300, 300))
+    a = (a + a.T) / 2
+    start = rng.standard_normal(300)
+    # 25 products are too few for ARPACK at tol 1e-14: it gives up with no Ritz pair at all.
+    assert len(arpack_eigsh(lambda x: a @ x, 300, 1, "largest", 1e-14, start, 25).values) == 0
+    result = top_eigenpairs(lambda x: a @ x, 300, method="auto", max_products=25, tol=1e-14)
+    assert result.method == "lanczos" and len(result.values) == 1 and not result.converged
+    # The unconverged Ritz value still lies inside the spectrum (Cauchy interlacing).
+    assert result.values[0] <= np.linalg.eigvalsh(a)[-1] * (1 + 1e-12)
