@@ -321,6 +321,8 @@ def train(
             raise InputError("SGD needs batch_size (the number of samples per step)")
         if batch_size > x.shape[0]:
             raise InputError(f"batch_size={batch_size} exceeds the number of samples n={x.shape[0]}")
+    elif batch_size is not None:
+        raise InputError(f"batch_size={batch_size} applies to SGD only; gradient descent uses every sample")
     rng = np.random.default_rng(seed)
     params = _initial_params(init or ("zero" if kind == "resnet" else "xavier"), kind, net, rng, init_scale)
     full = _LinearObjective(moments) if moments is not None else _SampleObjective(net, x, y)

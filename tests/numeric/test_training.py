@@ -185,6 +185,7 @@ def test_zero_init_resnet_on_spd_target_keeps_layers_equal_and_reaches_the_princ
         ("linear", "moments", dict(widths=[3, 3], optimizer="sgd", batch_size=2), "SGD needs samples"),
         ("linear", "samples", dict(widths=[3, 3], optimizer="sgd"), "SGD needs batch_size"),
         ("linear", "samples", dict(widths=[3, 3], optimizer="sgd", batch_size=100), "exceeds the number of samples"),
+        ("linear", "samples", dict(widths=[3, 3], batch_size=2), "applies to SGD only"),
         ("linear", "moments", dict(widths=[3, 3], init=[np.eye(2)]), "initial weights have shapes"),
         ("linear", "moments", dict(widths=[3, 3], init=[np.full((3, 3), np.inf)]), "W1 contains NaN"),
         ("linear", "moments", dict(widths=[3, 3], init=[np.full((3, 3), 1e300)]), "initial loss overflows"),  # matmul
