@@ -35,6 +35,9 @@ from wideminima.numeric import flatten, gauge_minimum, sharpness, top_eigenpairs
 from wideminima.numeric.hessian import hessian_operator
 from wideminima.numeric.gram import gram_factors
 
+# Residual tolerances for (a) in the low-accuracy regime: 1e-3, and 3e-2, whose eigenvalue error
+# (about 1e-2, Lanczos errors go like residual^2 / gap) is what (d) reaches at PyHessian's default.
+LOOSE_TOLERANCES = (1e-3, 3e-2)
 DENSE_BYTES = 4 * 2**30  # (c) runs when the (P, P) float64 Hessian needs at most 4 GiB
 
 
@@ -225,11 +228,12 @@ def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool)
                           spec.lambda_max, reference))
         if spec.method == "dense-gram":  # small G: no iterative method involved
             break
-    else:  # the low-accuracy regime of (d) at tol 1e-3: a loose residual tolerance
-        runs = [_timed(lambda: sharpness(weights, tol=1e-3)) for _ in range(repeats)]
-        spec = runs[-1][0]
-        lines.append(_row("(a) output gram, lanczos-gram, residual tol 1e-3", statistics.median(r[1] for r in runs),
-                          spec.products, spec.lambda_max, reference))
+    else:  # the low-accuracy regime of (d) at tol 1e-3 (about 1e-2 off): loose residual tolerances
+        for loose in LOOSE_TOLERANCES:
+            runs = [_timed(lambda: sharpness(weights, tol=loose)) for _ in range(repeats)]
+            spec = runs[-1][0]
+            lines.append(_row(f"(a) output gram, lanczos-gram, residual tol {loose:g}",
+                              statistics.median(r[1] for r in runs), spec.products, spec.lambda_max, reference))
     (value, products), secs = _timed(lambda: _parameter_lanczos(weights, 1e-10, cap))
     lines.append(_row("(b) parameter-space Lanczos, exact HVP", secs if value is not None else f"> {cap:g} (cap)",
                       products, value, reference))
