@@ -12,7 +12,16 @@ from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_i
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
 from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
-from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_minimum, gauge_minimum, near_flattest_minimum
+from .flattest_general import FlattestValue, carrier_sharpness, flattest_value
+from .minima import (
+    balanced_minimum,
+    carrier_minimum,
+    diagonal_sharpness,
+    flattest_minimum,
+    flattest_unbalanced_minimum,
+    gauge_minimum,
+    near_flattest_minimum,
+)
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
@@ -53,8 +62,13 @@ __all__ = [
     "dense_hessian",
     "diagonal_sharpness",
     "flatten",
+    "FlattestValue",
+    "carrier_minimum",
+    "carrier_sharpness",
     "flattest_bound",
+    "flattest_minimum",
     "flattest_sharpness",
+    "flattest_value",
     "flattest_unbalanced_minimum",
     "gauge_minimum",
     "gauss_newton_vector_product",

@@ -4,15 +4,14 @@ Theory ids: sharpness-lower-bound, balanced-attains-bound (whitened: every globa
 minimum has lambda_max >= N s^(2-2/N), with equality at balanced minima) and
 near-balance (the interval confining rho_k = (s^(1/N) / r_k)^2).
 
-For a general Sigma_x, :func:`flattest_bound` uses the bilinear-lower-bound with the
-proof of sharpness-lower-bound run in Sigma_x^{1/2} coordinates: for every unit v,
-with T~ = T Sigma_x^{1/2} and u = T~ v / ||T~ v||, the terms
-alpha_k = ||A_k^T u|| ||B_k Sigma_x^{1/2} v|| satisfy prod_k alpha_k >=
-||T~ v||^(N-1) ||Sigma_x^{1/2} v|| (Cauchy-Schwarz, telescoping), so by AM-GM
+For a general Sigma_x, :func:`flattest_bound` is the exact flattest sharpness
+F(T, Sigma_x, N) of flattest-value-general (``numeric.flattest_general``): the
+bilinear-lower-bound run in Sigma_x^{1/2} coordinates gives, for every unit v,
 
-    lambda_max >= N ||T~ v||^(2-2/N) (v^T Sigma_x v)^(1/N)      for every unit v.
+    lambda_max >= N ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N),
 
-With Sigma_x = I and v the top right singular vector this is N s^(2-2/N).
+and its maximum over v is attained by a global minimum. With Sigma_x = I and v the
+top right singular vector this is N s^(2-2/N).
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import as_float_array, to_numpy
+from .flattest_general import flattest_value
 from .moments import Moments
 
 __all__ = ["top_singular_pair", "flattest_sharpness", "flattest_bound", "near_balance_interval", "numerical_rank"]
@@ -67,13 +67,12 @@ def flattest_sharpness(target: Any, depth: int) -> float:
 
 
 def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
-    """The best lower bound on lambda_max the toolkit proves for minima of this depth and data.
+    """The flattest sharpness over all global minima of this depth and data: a proven lower bound, attained.
 
-    Whitened (or ``moments`` None): N s^(2-2/N) (sharpness-lower-bound; attained, so it is
-    the flattest sharpness). Otherwise max over candidate unit v of
-    N ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N) (module docstring), the
-    candidates being the right singular vectors of T Sigma_x^{1/2} and the
-    eigenvectors of Sigma_x. This bound is proven; it need not be attained.
+    Whitened (or ``moments`` None): N s^(2-2/N) (balanced-attains-bound). Otherwise
+    F(T, Sigma_x, N) = N max_{||v||=1} ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N),
+    computed as a global maximum by :func:`~wideminima.numeric.flattest_value`
+    (flattest-value-general; float64, seen within a few 1e-16 of the 50-digit value).
     """
     depth = len(weights)
     if moments is None or moments.is_whitened:
@@ -84,14 +83,7 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
         else:
             target = moments.target
         return flattest_sharpness(target, depth)
-    sigma_x = moments.sigma_x
-    scaled = moments.target @ moments.sigma_x_sqrt
-    candidates = np.concatenate([np.linalg.svd(scaled)[2], np.linalg.eigh(sigma_x)[1].T])
-    gains = np.linalg.norm(candidates @ scaled.T, axis=1)  # ||T~ v|| per candidate row v
-    energies = np.einsum("ij,jk,ik->i", candidates, sigma_x, candidates)
-    if depth == 1:
-        return float(np.max(energies))
-    return float(np.max(depth * gains ** (2.0 - 2.0 / depth) * energies ** (1.0 / depth)))
+    return flattest_value(moments.target, moments.sigma_x, depth).value
 
 
 def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:

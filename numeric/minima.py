@@ -33,7 +33,10 @@ import numpy as np
 from wideminima.errors import InputError, NoExactFactorizationError
 
 from ._backend import as_float_array
+from wideminima.random import haar_orthogonal
+
 from .flatness import numerical_rank
+from .flattest_general import flattest_value
 
 __all__ = [
     "balanced_minimum",
@@ -42,6 +45,8 @@ __all__ = [
     "near_flattest_minimum",
     "diagonal_gram",
     "diagonal_sharpness",
+    "carrier_minimum",
+    "flattest_minimum",
 ]
 
 # Directions whose singular value is within this relative distance of s count as
@@ -269,3 +274,54 @@ def near_flattest_minimum(
             break
         lo, hi = (mid, hi) if diagonal_sharpness(diagonals(mid), dims) <= goal else (lo, mid)
     return _embed(t, dims, diagonals(lo), rng)
+
+
+def _isometry(rng: np.random.Generator | None, rows: int, cols: int) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal columns: the first columns of I, or of a Haar-random orthogonal matrix."""
+    if rng is None:
+        return np.eye(rows)[:, :cols]
+    return haar_orthogonal(rng, rows)[:, :cols]
+
+
+def carrier_minimum(target: Any, widths: Sequence[int], scale: float,
+                    rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    """The global minimum whose first layer carries T: W_1 = x^(-1/2) J_1 K, W_k = x^(1/(2N-2)) J_k J_{k-1}^T.
+
+    T = U_r K with U_r (d_N, r) orthonormal columns spanning range(T), r = rank T, and
+    J_k (d_k, r) isometries (J_N = U_r; random when ``rng`` is given). N >= 2, hidden
+    widths >= r. Its output gram is (x S + (N-1) x^(-1/(N-1)) A) kron P_r + x^(-1/(N-1)) A kron (I - P_r)
+    in (S^{1/2}-coordinates, vec) form, so lambda_max = :func:`~wideminima.numeric.flattest_general.carrier_sharpness` for every
+    Sigma_x; at x = ``flattest_value(...).scale`` it is F (:func:`flattest_minimum`) (theory id flattest-value-general).
+
+    >>> w = carrier_minimum(np.diag([4.0, 1.0]), [2, 2, 2], 4.0)
+    >>> [np.round(np.diag(wk), 12).tolist() for wk in w], (w[1] @ w[0]).tolist()
+    ([[2.0, 0.5], [2.0, 2.0]], [[4.0, 0.0], [0.0, 1.0]])
+    """
+    t, dims, rank = _check(target, widths)
+    n = len(dims) - 1
+    if n < 2:
+        raise InputError("the carrier minimum needs depth N >= 2 (N = 1 has the single minimum W_1 = T)")
+    if not (np.isfinite(scale) and scale > 0):
+        raise InputError(f"scale x must be finite and > 0, got {scale}")
+    left, _, _ = np.linalg.svd(t)
+    u_r = left[:, :rank]
+    k_form = u_r.T @ t  # (r, d_0), T = U_r K
+    frames = [_isometry(rng, dims[k], rank) for k in range(1, n)] + [u_r]
+    gain = scale ** (1.0 / (2 * (n - 1)))
+    layers = [scale**-0.5 * (frames[0] @ k_form)]
+    layers += [gain * (frames[k] @ frames[k - 1].T) for k in range(1, n)]
+    return layers
+
+
+def flattest_minimum(target: Any, widths: Sequence[int], sigma_x: Any = None,
+                     rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    """A global minimum with lambda_max = F(T, Sigma_x, N), the flattest sharpness for this Sigma_x.
+
+    The :func:`carrier_minimum` at the optimal scale of :func:`~wideminima.numeric.flattest_value`
+    (theory id flattest-value-general); N = 1 gives W_1 = T, the only minimum. Sigma_x None: whitened.
+    """
+    t, dims, _ = _check(target, widths)
+    if len(dims) == 2:
+        return [t.copy()]
+    result = flattest_value(t, sigma_x, len(dims) - 1)
+    return carrier_minimum(t, dims, 1.0 if result.scale is None else result.scale, rng)
