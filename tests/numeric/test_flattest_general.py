@@ -169,6 +169,19 @@ def test_flattest_bound_is_f_and_the_old_candidate_bound_was_below_it() -> None:
     assert max(shortfalls) > 1e-3  # the replacement matters on this family
 
 
+def test_balance_in_sigma_x_half_coordinates_is_not_flattest() -> None:
+    """theorems.md: W_1 Sigma_x^{1/2}, W_2 balanced for T = diag(2, 1/2), Sigma_x = diag(1, 4): lambda_max = 9, F = 5.
+
+    T Sigma_x^{1/2} = diag(2, 1): W_1 = diag(sqrt 2, 1) Sigma_x^{-1/2}, W_2 = diag(sqrt 2, 1); the gram
+    Sigma_x kron W_2 W_2^T + Sigma_x^{1/2} W_1^T W_1 Sigma_x^{1/2} kron I = diag(1, 4) kron diag(2, 1) + diag(2, 1) kron I
+    is diagonal, entries 4, 3, 9, 5 (rounded only through sqrt 2)."""
+    half = np.diag([1.0, 2.0])
+    weights = balanced_minimum(np.diag([2.0, 0.5]) @ half, [2, 2, 2])
+    weights[0] = weights[0] @ np.diag([1.0, 0.5])
+    assert _lambda_max(weights, np.diag([1.0, 4.0])) == pytest.approx(9.0, rel=8 * EPS)
+    assert flattest_value(np.diag([2.0, 0.5]), np.diag([1.0, 4.0]), 2).value == pytest.approx(5.0, rel=8 * EPS)
+
+
 def test_depth_one_and_zero_target() -> None:
     sigma = random_covariance(3, np.random.default_rng(7), condition=5.0)
     assert flattest_value(np.ones((2, 3)), sigma, 1).value == pytest.approx(np.linalg.eigvalsh(sigma)[-1], rel=4 * EPS)
