@@ -33,7 +33,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._checks import check_depth, check_dps
-from .certificates import _cholesky_succeeds, _interval_digits
+from .certificates import _cholesky_succeeds, _interval_digits, interval_cholesky
 
 __all__ = ["FlattestCertificate", "certify_flattest_value"]
 
@@ -79,38 +79,6 @@ def _gram_forms(t: list[list[Any]], low: list[list[Any]], zero: Any) -> tuple[li
 
 def _quad(form: list[list[Any]], w: list[Any], zero: Any) -> Any:
     return sum((w[i] * sum((form[i][j] * w[j] for j in range(len(w))), zero) for i in range(len(w))), zero)
-
-
-def _cholesky_point(sigma: list[list[Any]]) -> list[list[Any]]:
-    n = len(sigma)
-    low = [[mpmath.mpf(0)] * n for _ in range(n)]
-    for j in range(n):
-        pivot = sigma[j][j] - sum(low[j][k] ** 2 for k in range(j))
-        if pivot <= 0:
-            raise InputError("Sigma_x is not positive definite")
-        low[j][j] = mpmath.sqrt(pivot)
-        for i in range(j + 1, n):
-            low[i][j] = (sigma[i][j] - sum(low[i][k] * low[j][k] for k in range(j))) / low[j][j]
-    return low
-
-
-def _cholesky_interval(iv: Any, sigma: list[list[Any]]) -> list[list[Any]]:
-    """An interval lower-triangular L containing the exact Cholesky factor of the (point) matrix ``sigma``."""
-    n = len(sigma)
-    low = [[iv.mpf(0)] * n for _ in range(n)]
-    for j in range(n):
-        pivot = sigma[j][j]
-        for k in range(j):
-            pivot -= low[j][k] ** 2
-        if not pivot.a > 0:
-            raise InputError("interval Cholesky of Sigma_x failed: it is too ill-conditioned for this dps")
-        low[j][j] = iv.sqrt(pivot)
-        for i in range(j + 1, n):
-            entry = sigma[i][j]
-            for k in range(j):
-                entry -= low[i][k] * low[j][k]
-            low[i][j] = entry / low[j][j]
-    return low
 
 
 def _newton(a_form: list[list[Any]], s_form: list[list[Any]], w: list[Any], p: Any, q: Any, dps: int) -> list[Any]:
@@ -174,7 +142,8 @@ def certify_flattest_value(target: Any, sigma_x: Any, depth: int, *, factor: Any
         if low_np is not None:
             low = _exact(low_np, mpmath)
         else:
-            low = _cholesky_point(_exact(sigma_np, mpmath))
+            factor_mp = mpmath.cholesky(mpmath.matrix(_exact(sigma_np, mpmath)))  # validated PD by flattest_value
+            low = [[factor_mp[i, j] for j in range(d)] for i in range(d)]
         a_form, s_form = _gram_forms(t_mp, low, mpmath.mpf(0))
         # the float64 direction is in Sigma_x^{1/2} coordinates; in L coordinates w = L^{-1} Sigma_x^{1/2} v
         eig, vec = np.linalg.eigh(sigma_np)
@@ -190,7 +159,9 @@ def certify_flattest_value(target: Any, sigma_x: Any, depth: int, *, factor: Any
         weight = p * b_pt / (q * a_pt) if floatsol.weight is not None else None
     with _interval_digits(dps + 10) as iv:
         sigma_iv = _exact(sigma_np, iv)
-        low_iv = _exact(low_np, iv) if low_np is not None else _cholesky_interval(iv, sigma_iv)
+        low_iv = _exact(low_np, iv) if low_np is not None else interval_cholesky(iv, sigma_iv)
+        if low_iv is None:
+            raise InputError(f"interval Cholesky of Sigma_x failed: it is too ill-conditioned for dps={dps}")
         a_iv, s_iv = _gram_forms(_exact(t_np, iv), low_iv, iv.mpf(0))
         w_iv = [iv.mpf(x) for x in w]
         norm2 = sum((x * x for x in w_iv), iv.mpf(0))
