@@ -11,7 +11,7 @@ from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessia
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
-from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
+from .metrics import NearBalance, coupling, flattest_path, imbalance, layer_gains, near_balance, path_gains, path_residuals
 from .flattest_general import FlattestValue, carrier_sharpness, flattest_value
 from .minima import (
     balanced_minimum,
@@ -67,6 +67,7 @@ __all__ = [
     "carrier_sharpness",
     "flattest_bound",
     "flattest_minimum",
+    "flattest_path",
     "flattest_sharpness",
     "flattest_value",
     "flattest_unbalanced_minimum",

@@ -25,6 +25,7 @@ balance and the sharpness change).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,11 +33,12 @@ import numpy as np
 
 from wideminima.errors import InputError, NoExactFactorizationError
 
-from ._backend import as_float_array
 from wideminima.random import haar_orthogonal
 
+from ._backend import as_float_array
+
 from .flatness import numerical_rank
-from .flattest_general import flattest_value
+from .flattest_general import carrier_sharpness, flattest_value
 
 __all__ = [
     "balanced_minimum",
@@ -314,14 +316,46 @@ def carrier_minimum(target: Any, widths: Sequence[int], scale: float,
 
 
 def flattest_minimum(target: Any, widths: Sequence[int], sigma_x: Any = None,
-                     rng: np.random.Generator | None = None) -> list[np.ndarray]:
-    """A global minimum with lambda_max = F(T, Sigma_x, N), the flattest sharpness for this Sigma_x.
+                     rng: np.random.Generator | None = None, *, delta: float = 0.0) -> list[np.ndarray]:
+    """A global minimum with lambda_max = (1 + delta) F(T, Sigma_x, N); delta = 0: a flattest one.
 
-    The :func:`carrier_minimum` at the optimal scale of :func:`~wideminima.numeric.flattest_value`
-    (theory id flattest-value-general); N = 1 gives W_1 = T, the only minimum. Sigma_x None: whitened.
+    The :func:`carrier_minimum` at scale x with carrier_sharpness(x) = (1 + delta) F:
+    x = the optimal scale of :func:`~wideminima.numeric.flattest_value` for delta = 0
+    (theory id flattest-value-general), else found by bisection on log x to float64
+    precision above the optimum, or below it when ``rng`` draws that side (probability
+    1/2); carrier_sharpness is convex in x (a maximum over v of
+    x b + (N-1) x^(-1/(N-1)) a), so it grows away from the optimum on both sides. Needs N >= 2 for delta > 0 (N = 1 has the
+    single minimum W_1 = T). Sigma_x None: whitened.
     """
     t, dims, _ = _check(target, widths)
-    if len(dims) == 2:
+    if not (np.isfinite(delta) and delta >= 0):
+        raise InputError(f"delta must be finite and >= 0, got {delta}")
+    depth = len(dims) - 1
+    if depth == 1:
+        if delta > 0:
+            raise InputError("depth N = 1 has a single global minimum (W_1 = T): no sharper minimum exists")
         return [t.copy()]
-    result = flattest_value(t, sigma_x, len(dims) - 1)
-    return carrier_minimum(t, dims, 1.0 if result.scale is None else result.scale, rng)
+    result = flattest_value(t, sigma_x, depth)
+    if result.scale is None:  # T = 0: every carrier is the zero network
+        if delta > 0:
+            raise InputError("T = 0: the flattest sharpness is 0, so no sharpness ratio can be set")
+        return carrier_minimum(t, dims, 1.0, rng)
+    log_x = math.log(result.scale)
+    if delta > 0:
+        goal = (1.0 + delta) * result.value
+        direction = -1.0 if rng is not None and rng.random() < 0.5 else 1.0
+
+        def sharp(log_scale: float) -> float:
+            return carrier_sharpness(t, sigma_x, depth, math.exp(log_scale))
+
+        inside, step = log_x, 1.0
+        while sharp(log_x + direction * step) < goal:
+            inside, step = log_x + direction * step, 2.0 * step
+        outside = log_x + direction * step
+        for _ in range(200):  # invariant: sharp(inside) < goal <= sharp(outside)
+            mid = 0.5 * (inside + outside)
+            if mid in (inside, outside):
+                break
+            inside, outside = (mid, outside) if sharp(mid) < goal else (inside, mid)
+        log_x = outside
+    return carrier_minimum(t, dims, math.exp(log_x), rng)

@@ -21,7 +21,9 @@ from wideminima.numeric import (
     flattest_sharpness,
     flattest_value,
     gauge_minimum,
+    near_balance,
     output_gram,
+    path_residuals,
     random_covariance,
 )
 
@@ -214,3 +216,28 @@ def test_without_scipy_the_same_value_comes_from_numpy_eigh(monkeypatch: pytest.
     without = flattest_value(target, sigma, 3)
     # two backward-stable eigensolvers on the same matrices: the values differ by a few d eps
     assert without.value == pytest.approx(with_scipy.value, rel=64 * 80 * EPS)
+
+
+def test_flattest_and_near_flattest_minima_sharpness_path_and_band() -> None:
+    """flattest_minimum(delta): lambda_max = (1 + delta) F; at delta = 0 the path from Sigma_x^{1/2} v* is
+    geometric and coupled (path_residuals ~ eps), and every minimum's rho_k lies in the near-balance band."""
+    rng = np.random.default_rng(10)
+    for depth in (2, 3, 4):
+        target, sigma = _instance(rng, 2, 3)
+        f = flattest_value(target, sigma, depth).value
+        dims = [3] + [4] * (depth - 1) + [2]
+        for delta in (0.0, 0.05, 0.5):
+            weights = flattest_minimum(target, dims, sigma, rng, delta=delta)
+            lam = _lambda_max(weights, sigma)
+            assert lam == pytest.approx((1 + delta) * f, rel=1e-12)
+            band = near_balance(weights, lam, sigma)
+            assert band.in_band
+            if delta == 0:
+                # the layers are rounded to float64: residuals ~ N d eps
+                assert np.max(path_residuals(weights, sigma)) <= 64 * depth * max(dims) * EPS
+                assert np.allclose(band.rho, 1.0, rtol=0, atol=64 * depth * max(dims) * EPS)
+            else:
+                assert np.max(path_residuals(weights, sigma)) > 1e-4  # off the flattest point, the path is not geometric
+        for _ in range(3):  # gauge minima: sharper, still inside their (wider) band
+            weights = gauge_minimum(target, dims, rng, condition=5.0)
+            assert near_balance(weights, _lambda_max(weights, sigma), sigma).in_band
