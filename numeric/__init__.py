@@ -5,7 +5,7 @@ back in the caller's namespace and on its device. float64 throughout.
 """
 
 from .data import linear_teacher_data, mlp_teacher_data, population_data, random_covariance, sample_data, whitened_data
-from .flatness import flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
+from .flatness import balanced_sharpness, flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
 from .gram import GramFactors, gram_factors, hessian_trace, output_gram
 from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessian_operator, hessian_vector_product, unflatten
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
@@ -63,6 +63,7 @@ __all__ = [
     "diagonal_sharpness",
     "flatten",
     "FlattestValue",
+    "balanced_sharpness",
     "carrier_minimum",
     "carrier_sharpness",
     "flattest_bound",

@@ -27,7 +27,14 @@ from ._backend import as_float_array, to_numpy
 from .flattest_general import flattest_value
 from .moments import Moments
 
-__all__ = ["top_singular_pair", "flattest_sharpness", "flattest_bound", "near_balance_interval", "numerical_rank"]
+__all__ = [
+    "top_singular_pair",
+    "flattest_sharpness",
+    "flattest_bound",
+    "balanced_sharpness",
+    "near_balance_interval",
+    "numerical_rank",
+]
 
 
 def numerical_rank(matrix: Any) -> int:
@@ -84,6 +91,34 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
             target = moments.target
         return flattest_sharpness(target, depth)
     return flattest_value(moments.target, moments.sigma_x, depth).value
+
+
+def balanced_sharpness(target: Any, sigma_x: Any, depth: int) -> float:
+    """lambda_max at every balanced global minimum, for any Sigma_x (theory id balanced-sharpness-general).
+
+    B = lambda_max(Sigma_x^{1/2} V diag(c) V^T Sigma_x^{1/2}), c_j = sum_{k=1}^N s^(2(N-k)/N) sigma_j^(2(k-1)/N)
+    with T = U diag(sigma) V^T (V full; sigma_j = 0 beyond the numerical rank, 0^0 = 1) and
+    s = sigma_1: the output gram of a balanced minimum is block diagonal over T's left
+    singular directions and its top block is the one of s. F <= B <= cond(Sigma_x) F, and
+    B = F = N s^(2-2/N) when Sigma_x = I. One d_0 x d_0 eigenvalue problem. Sigma_x None: I.
+
+    >>> round(balanced_sharpness(np.diag([2.0, 0.5]), np.diag([1.0, 4.0]), 2), 12)   # F = 5 there
+    10.0
+    """
+    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
+        raise InputError(f"depth must be an integer >= 1, got {depth!r}")
+    n = int(depth)
+    t = as_float_array(to_numpy(target), "T", ndim=2)
+    moments = Moments.whitened(t) if sigma_x is None else Moments.from_target(t, sigma_x)
+    _, sv, right_t = np.linalg.svd(t)
+    sigma = np.zeros(t.shape[1])
+    rank = numerical_rank(t)
+    sigma[:rank] = sv[:rank]
+    powers = [sigma[0] ** (2.0 * (n - k) / n) * sigma ** (2.0 * (k - 1) / n) for k in range(1, n + 1)]
+    weights = np.sum(powers, axis=0)  # NumPy's 0.0 ** 0.0 == 1.0 is the identity B_1 = I
+    root = moments.sigma_x_sqrt
+    gram = root @ ((right_t.T * weights) @ right_t) @ root
+    return float(np.linalg.eigvalsh((gram + gram.T) / 2)[-1])
 
 
 def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from wideminima.errors import InputError
 from wideminima.numeric import (
     Moments,
     balanced_minimum,
+    balanced_sharpness,
     carrier_minimum,
     carrier_sharpness,
     end_to_end,
@@ -241,3 +242,24 @@ def test_flattest_and_near_flattest_minima_sharpness_path_and_band() -> None:
         for _ in range(3):  # gauge minima: sharper, still inside their (wider) band
             weights = gauge_minimum(target, dims, rng, condition=5.0)
             assert near_balance(weights, _lambda_max(weights, sigma), sigma).in_band
+
+
+def test_balanced_sharpness_closed_form_and_its_bounds() -> None:
+    """Every balanced minimum has lambda_max = B(T, Sigma_x, N) (any hidden frames, rectangular widths,
+    rank-deficient T), and F <= B <= cond(Sigma_x) F (theorems.md balanced-sharpness-general)."""
+    rng = np.random.default_rng(11)
+    for depth in (1, 2, 3, 5):
+        for d_out, d_in, rank in ((2, 3, 2), (3, 3, 1), (1, 4, 1)):
+            target, sigma = _instance(rng, d_out, d_in)
+            u, sv, vt = np.linalg.svd(target)
+            sv[rank:] = 0.0
+            target = (u[:, : sv.size] * sv) @ vt[: sv.size]
+            dims = [d_in] + [rank + 1] * (depth - 1) + [d_out]
+            b = balanced_sharpness(target, sigma, depth)
+            for _ in range(2):
+                assert _lambda_max(balanced_minimum(target, dims, rng), sigma) == pytest.approx(b, rel=1e-12)
+            f = flattest_value(target, sigma, depth).value
+            cond = float(np.linalg.cond(sigma))
+            assert f * (1 - 1e-13) <= b <= cond * f * (1 + 1e-13)
+    target = rng.standard_normal((3, 3))
+    assert balanced_sharpness(target, np.eye(3), 4) == pytest.approx(flattest_value(target, None, 4).value, rel=1e-13)
