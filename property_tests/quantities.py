@@ -32,6 +32,7 @@ __all__ = [
     "flattest_exponent",
     "flattest_bound",
     "flattest_direction",
+    "sigma_x_factor",
     "bilinear_terms",
 ]
 
@@ -65,13 +66,15 @@ def flattest_exponent(depth: int) -> Fraction:
 
 
 def flattest_direction(m: Minimum) -> np.ndarray:
-    """A float64 unit witness w maximizing ||T F w||^(2-2/N) ||F w||^(2/N) (F = the Sigma_x factor).
+    """A float64 unit witness w maximizing ||T F w||^(2-2/N) ||F w||^(2/N) (F = the Sigma_x factor, I if whitened).
 
     From ``numeric.flattest_value`` (whose direction v is in Sigma_x^{1/2} coordinates):
     w = F^{-1} Sigma_x^{1/2} v, an orthogonal image of v since F = Sigma_x^{1/2} Q.
     """
     from wideminima.numeric.flattest_general import flattest_value
 
+    if m.is_whitened:
+        return flattest_value(m.target, None, m.depth).direction
     sigma = m.sigma_x
     v = flattest_value(m.target, sigma, m.depth).direction
     eig, vec = np.linalg.eigh(sigma)
@@ -99,6 +102,11 @@ def flattest_bound(m: Minimum, ctx: Arithmetic) -> Any:
     t = target(m, ctx)
     gain, energy = ctx.norm(t @ (factor @ w)), ctx.norm(factor @ w)
     return m.depth * ctx.power(gain, flattest_exponent(m.depth)) * ctx.power(energy, Fraction(2, m.depth))
+
+
+def sigma_x_factor(m: Minimum, ctx: Arithmetic) -> np.ndarray:
+    """F with Sigma_x = F F^T in ``ctx`` (the identity for a whitened instance)."""
+    return ctx.array(np.eye(m.widths[0]) if m.sigma_x_factor is None else m.sigma_x_factor)
 
 
 def bilinear_terms(m: Minimum, ctx: Arithmetic, u: np.ndarray, v: np.ndarray) -> list[Any]:
