@@ -213,7 +213,11 @@ def flattest_value(target: Any, sigma_x: Any, depth: int) -> FlattestValue:
     n = _check_depth(depth)
     t, s_form, scaled = _problem(target, sigma_x)
     d = s_form.shape[0]
-    a_form = scaled.T @ scaled
+    with np.errstate(over="ignore", invalid="ignore"):
+        a_form = scaled.T @ scaled
+    if not np.all(np.isfinite(a_form)):
+        raise InputError("T Sigma_x^{1/2} is so large that (T Sigma_x^{1/2})^T (T Sigma_x^{1/2}) leaves the float64 "
+                         "range; rescale T or Sigma_x")
     if n == 1 or not np.any(t):  # N = 1: F = lambda_max(S); T = 0: F = 0 for N >= 2
         eig, vec = _top(s_form, 1)
         value = float(eig[0]) if n == 1 else 0.0
@@ -244,8 +248,9 @@ def flattest_value(target: Any, sigma_x: Any, depth: int) -> FlattestValue:
             if slope(lo)[0] < 0:
                 break
             hi = lo
-    else:  # pragma: no cover - h' changes sign on every finite instance (A != 0, S > 0)
-        raise InputError("could not bracket the dual optimum: T Sigma_x^{1/2} is too ill-scaled")
+    else:  # h' changes sign on every finite instance (A != 0, S > 0) within e^(+-700) of the first guess
+        raise InputError("could not bracket the dual optimum: T Sigma_x^{1/2} or Sigma_x spans more than the float64 "
+                         "range; rescale them")
     root = _root(lambda s: slope(s)[0], lo, hi)
     weight = math.exp(root)
     eig, vec = _top(weight * a_form + s_form, min(3, d))

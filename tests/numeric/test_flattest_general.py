@@ -201,6 +201,7 @@ def test_depth_one_and_zero_target() -> None:
     (lambda: carrier_minimum(np.eye(2), [2, 2, 2], -1.0), "scale"),
     (lambda: carrier_minimum(np.eye(2), [2, 2], 1.0), "depth"),
     (lambda: carrier_sharpness(np.eye(2), None, 2, float("nan")), "scale"),
+    (lambda: flattest_value(1e200 * np.eye(2), np.eye(2), 3), "float64 range"),
 ])
 def test_bad_input_is_a_one_line_input_error(call, message: str) -> None:
     with pytest.raises(InputError, match=message):
