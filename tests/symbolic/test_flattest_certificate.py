@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import mpmath
 import numpy as np
 import pytest
@@ -46,6 +48,16 @@ def test_commuting_instance_with_an_edge_maximum_is_certified() -> None:
         exact = mpmath.cbrt(500)
     assert cert.enclosure.a <= exact <= cert.enclosure.b
     assert cert.digits >= 50
+
+
+@pytest.mark.parametrize("target, sigma, depth, exact", [
+    (np.eye(3), None, 3, 3),  # every unit v maximizes: the Newton refinement must not need an isolated maximizer
+    (np.diag([2.0, 2.0, 1.0]), None, 2, 4),  # repeated top singular value
+    (np.eye(3), np.diag([1.0, 2.0, 2.0]), 4, 8),  # F = N lambda_max(Sigma_x) when T = I
+])
+def test_non_isolated_maximizers_are_certified(target: np.ndarray, sigma: Any, depth: int, exact: int) -> None:
+    cert = certify_flattest_value(target, sigma, depth)
+    assert cert.enclosure.a <= exact <= cert.enclosure.b and cert.digits >= 50
 
 
 def test_a_factor_gives_the_same_value_and_a_planted_1e_40_error_is_excluded() -> None:
