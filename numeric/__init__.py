@@ -11,6 +11,7 @@ from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessia
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
+from .operator import MatvecOperator, SymmetricOperator
 from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
 from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_minimum, gauge_minimum, near_flattest_minimum
 from .moments import Moments
@@ -65,6 +66,8 @@ __all__ = [
     "hessian_trace",
     "hessian_vector_product",
     "hutchinson_trace",
+    "MatvecOperator",
+    "SymmetricOperator",
     "imbalance",
     "layer_gains",
     "linear_teacher_data",

@@ -44,16 +44,15 @@ lambda_min of the full Hessian (Lanczos on exact Hessian-vector products).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
-from wideminima._progress import eta_seconds, format_seconds, render_bar
 from wideminima.errors import InputError
+from wideminima.progress import ProgressBar
 
 from ._backend import check_seed
 from .inits import init_weights
@@ -178,36 +177,6 @@ class _SampleObjective:
         return self.net.value_and_gradient_unchecked(np, params, self.x[rows], self.y[rows])
 
 
-class _ProgressBar:
-    """``[####....] step/steps  loss  ETA m:ss`` on stderr, redrawn at most 4 times a second.
-
-    Drawn only when enabled and the stream is a terminal, and only once the run has
-    lasted half a second (short runs print nothing).
-    """
-
-    def __init__(self, steps: int, enabled: bool, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.steps = max(steps, 1)
-        self.start = self.last = time.monotonic()
-        self.drawn = False
-
-    def update(self, step: int, loss: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 0.25 or now - self.start < 0.5:
-            return
-        self.last, self.drawn = now, True
-        done = step / self.steps
-        eta = format_seconds(eta_seconds(now - self.start, done) or 0.0)
-        self.stream.write(f"\r{render_bar(done)} {step}/{self.steps}  loss {loss:.3e}  ETA {eta} ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def _check_positive(name: str, value: float) -> float:
     if not (isinstance(value, (int, float, np.floating, np.integer)) and np.isfinite(value) and value > 0):
         raise InputError(f"{name} must be a positive finite number, got {value!r}")
@@ -330,7 +299,8 @@ def train(
     epoch = x.shape[0] // batch_size if minibatch is not None else 1
     logger = _Logger(kind, net, moments, x, y, log_every, sharpness_every, seed)
 
-    bar = _ProgressBar(steps, progress)
+    # Redrawn at most 4 times a second, and only once the run has lasted half a second.
+    bar = ProgressBar(steps, enabled=progress, every=0.25, after=0.5)
     start = time.perf_counter()
     status, diverged_at, largest = "max_steps", None, 0.0
     value, grads, gnorm, t = math.nan, [], math.nan, 0
@@ -379,7 +349,7 @@ def train(
                 status, diverged_at = "diverged", t
                 break
             if t & 255 == 0:
-                bar.update(t, value)
+                bar.update(t, f"{t}/{steps}  loss {value:.3e}")
     bar.close()
     seconds = time.perf_counter() - start
     if status == "diverged":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from wideminima._cli import main
+from wideminima.cli import main
 
 
 def test_no_command_prints_help_and_exits_2(capsys) -> None:
@@ -25,6 +25,6 @@ def test_unknown_command_is_one_line_exit_2() -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, wideminima._cli; wideminima._cli.build_parser(); print(','.join(m for m in ('sympy', 'scipy', 'matplotlib', 'torch') if m in sys.modules))"
+    code = "import sys, wideminima.cli; wideminima.cli.build_parser(); print(','.join(m for m in ('sympy', 'scipy', 'matplotlib', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -10,7 +10,7 @@ import pytest
 
 from wideminima.errors import InputError
 from wideminima.numeric import MLP, Moments, Schedule, gradient, loss, train
-from wideminima.numeric.cli_train import synthetic_target
+from wideminima.cli.train import synthetic_target
 
 EPS = np.finfo(float).eps
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 import sympy as sp
 
-from wideminima._cli import main
+from wideminima.cli import main
 from wideminima.symbolic import Derivation, matrix_derivation, scalar_derivation
 from wideminima.symbolic.derivation import cited_step, fact_step, identity_step
 

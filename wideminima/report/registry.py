@@ -23,6 +23,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
+from wideminima.errors import InputError
+
 __all__ = [
     "MODES",
     "EXPERIMENT_MODULES",
@@ -128,8 +132,6 @@ class Context:
 
 def experiments(selected: list[str] | None = None) -> list[ModuleType]:
     """The experiment modules in report order, optionally only the ids in ``selected``."""
-    from wideminima.errors import InputError
-
     modules = [importlib.import_module(name) for name in EXPERIMENT_MODULES]
     if selected is None:
         return modules
@@ -148,7 +150,5 @@ def task_seed(seed: int, experiment: str, key: str) -> int:
     >>> task_seed(0, "E1", "a") == task_seed(0, "E1", "a") != task_seed(1, "E1", "a")
     True
     """
-    import numpy as np
-
     tag = zlib.crc32(f"{experiment}/{key}".encode())
     return int(np.random.SeedSequence([seed, tag]).generate_state(2, dtype=np.uint32).view(np.uint64)[0] >> 1)
