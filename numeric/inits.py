@@ -75,7 +75,7 @@ def he_init(widths: Sequence[int], rng: np.random.Generator) -> list[np.ndarray]
 
 def balanced_init(widths: Sequence[int], scale: float, rng: np.random.Generator) -> list[np.ndarray]:
     """A balanced factorization of a random end-to-end matrix with N(0, scale^2) entries."""
-    from wideminima.numeric import balanced_minimum
+    from .minima import balanced_minimum
 
     dims, s = check_widths(widths), _check_scale(scale)
     if min(dims[1:-1], default=dims[0]) < min(dims[0], dims[-1]):
