@@ -10,6 +10,7 @@ nothing here imports one eagerly.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -142,6 +143,4 @@ def index_array(xp: Any, indices: Any, like: Any) -> Any:
 
 def scipy_available() -> bool:
     """Whether SciPy (the ``fast`` extra) can be imported."""
-    import importlib.util
-
     return importlib.util.find_spec("scipy") is not None

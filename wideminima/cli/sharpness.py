@@ -19,7 +19,6 @@ import numpy as np
 from wideminima.errors import InputError, NoExactFactorizationError
 from wideminima.numeric import (
     Moments,
-    check_weights,
     coupling,
     flatten,
     flattest_bound,
@@ -39,6 +38,7 @@ from wideminima.numeric import (
 from wideminima.numeric._backend import overflow_as_input_error
 from wideminima.numeric.files import load_data, load_weights
 from wideminima.numeric.hessian import _resolve
+from wideminima.types import Array
 
 __all__ = ["configure", "run", "summarize"]
 
@@ -56,7 +56,7 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict[str, Any]:
+def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int = 0) -> dict[str, Any]:
     """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
     weights, moments = _resolve(weights, moments)
     depth, dims = len(weights), widths(weights)

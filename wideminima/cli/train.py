@@ -30,7 +30,6 @@ import csv
 import io
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
