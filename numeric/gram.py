@@ -5,17 +5,29 @@ nonzero eigenvalues of H are those of J J^T, which acts on (d_N, d_0) matrices a
 
     M -> sum_k L_k M R_k,    L_k = A_k A_k^T (d_N, d_N),   R_k = Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2} (d_0, d_0).
 
-With the row-major vec used throughout (``M.reshape(-1)``) this is the matrix
-G = sum_k L_k (kron) R_k; theory.md writes the same operator with the column-major
-vec, R_k (kron) L_k. Its size (d_N d_0) does not grow with depth or hidden width.
-The N pairs (L_k, R_k) cost O(N) matrix products (prefix and suffix products).
+Vectorisation order (one for the whole toolkit): the output matrix M is
+vectorised row-major, vec(M) = ``M.reshape(-1)``, so entry ((i, a), (j, b)) of G
+is sum_k L_k[i, j] R_k[a, b] and G = sum_k L_k (kron) R_k. theorems.md writes the
+same operator with the column-major vec, R_k (kron) L_k; the two matrices are
+permutation-similar (G_row = K G_col K^T, K the commutation matrix) and have the
+same spectrum. Its size (d_N d_0) does not grow with depth or hidden width. The N
+pairs (L_k, R_k) cost O(N) matrix products (prefix and suffix products).
+
+:func:`gram_matrix` is the one function that forms the dense G, in every
+arithmetic: float64 arrays of any array-API namespace here, NumPy object arrays of
+``mpmath.mpf`` (``wideminima.symbolic.precise``, the 50-digit arithmetic of
+``wideminima.property_tests.arithmetic``), of ``mpmath.iv`` intervals (the interval
+arithmetic) and of SymPy expressions (``wideminima.symbolic.matrix.output_gram``).
+It uses only ``@``, ``.T``, broadcasting products and a sum over k in order
+k = 1, ..., N, so its result in one arithmetic is the same sequence of operations
+as in another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -23,7 +35,53 @@ from ._backend import array_namespace, asarray_like, to_numpy
 from .moments import Moments
 from .network import check_weights, products_after, products_before
 
-__all__ = ["GramFactors", "gram_factors", "output_gram", "hessian_trace"]
+__all__ = ["GramFactors", "gram_factors", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
+
+#: An array of any array-API namespace, or a NumPy object array of exact / multi-precision numbers.
+Array: TypeAlias = Any
+
+
+def gram_pairs(after: Sequence[Array], before_whitened: Sequence[Array]) -> tuple[Array, Array]:
+    """The stacked pairs (L, R): L[k-1] = A_k A_k^T (d_N, d_N), R[k-1] = C_k^T C_k (d_0, d_0).
+
+    ``after`` = [A_1, ..., A_N], ``before_whitened`` = [C_1, ..., C_N] with C_k = B_k F for a
+    factor F F^T = Sigma_x (F = Sigma_x^{1/2} in this module; any factor gives a G with
+    the same spectrum, see :func:`gram_matrix`).
+    """
+    xp = array_namespace(*after, *before_whitened)
+    return xp.stack([a @ a.T for a in after]), xp.stack([c.T @ c for c in before_whitened])
+
+
+def gram_matrix(after: Sequence[Array], before_whitened: Sequence[Array]) -> Array:
+    """The dense output gram G = sum_k (A_k A_k^T) kron (C_k^T C_k), row-major vec, shape (d_N d_0, d_N d_0).
+
+    Theory id output-gram-spectrum. The one implementation of G for every arithmetic
+    (module docstring): ``after`` = [A_1, ..., A_N] (A_k of shape (d_N, d_k)) and
+    ``before_whitened`` = [C_1, ..., C_N] (C_k = B_k F of shape (d_{k-1}, d_0)) are
+    float arrays of one array-API namespace or NumPy object arrays of mpmath numbers,
+    intervals or SymPy expressions. With F = Sigma_x^{1/2} this is the G of theorems.md
+    (in row-major order); with another factor F = Sigma_x^{1/2} Q (Q orthogonal) it is
+    (I kron Q^T) G (I kron Q), orthogonally similar, so its spectrum is the same.
+    The terms are summed in order k = 1, ..., N.
+
+    >>> import numpy as np
+    >>> a, c = [np.array([[3.0]]), np.eye(1)], [np.eye(1), np.array([[2.0]])]   # W = (2, 3)
+    >>> gram_matrix(a, c)
+    array([[13.]])
+    """
+    return kronecker_sum(*gram_pairs(after, before_whitened))
+
+
+def kronecker_sum(left: Array, right: Array) -> Array:
+    """sum_k left[k] kron right[k] for stacks left (N, m, m) and right (N, n, n): shape (m n, m n).
+
+    Entry ((i, a), (j, b)) is sum_k left[k, i, j] right[k, a, b], summed in order k = 0, ..., N - 1
+    (a reduction over the leading axis adds the slices one after another).
+    """
+    xp = array_namespace(left, right)
+    m, n = int(left.shape[1]), int(right.shape[1])
+    kron = left[:, :, None, :, None] * right[:, None, :, None, :]
+    return xp.reshape(xp.sum(kron, axis=0), (m * n, m * n))
 
 
 @dataclass(frozen=True)
@@ -66,11 +124,8 @@ class GramFactors:
         return self.left_wide @ products
 
     def dense(self) -> Any:
-        """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec)."""
-        xp = array_namespace(self.left)
-        dn, d0 = int(self.left.shape[1]), int(self.right.shape[1])
-        kron = self.left[:, :, None, :, None] * self.right[:, None, :, None, :]
-        return xp.reshape(xp.sum(kron, axis=0), (dn * d0, dn * d0))
+        """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec), as :func:`gram_matrix` forms it."""
+        return kronecker_sum(self.left, self.right)
 
     def trace(self) -> float:
         """tr G = sum_k tr(L_k) tr(R_k) = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (= tr H, see :func:`hessian_trace`)."""
@@ -91,8 +146,7 @@ def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
         sx = to_numpy(sigma_x)
         root = Moments(sx, np.zeros((1, sx.shape[0]))).sigma_x_sqrt  # validates Sigma_x (SPD)
         before = [b @ asarray_like(xp, root, weights[0]) for b in before]
-    left = xp.stack([a @ a.T for a in after])
-    right = xp.stack([b.T @ b for b in before])
+    left, right = gram_pairs(after, before)
     n, dn, d0 = len(weights), int(left.shape[1]), int(right.shape[1])
     right_wide = xp.reshape(xp.permute_dims(right, (1, 0, 2)), (d0, n * d0))
     left_wide = xp.reshape(xp.permute_dims(left, (1, 2, 0)), (dn, dn * n))

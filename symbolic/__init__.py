@@ -31,6 +31,8 @@ _EXPORTS: dict[str, str] = {
     "exact_width": "widths",
     "quadratic_width": "widths",
     "evaluate": "precise",
+    "mp_lambda_max": "multiprecision",
+    "mp_matrix": "multiprecision",
     "precise_flattest_sharpness": "precise",
     "precise_gradient": "precise",
     "precise_hessian": "precise",

@@ -37,7 +37,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
+
+from wideminima.numeric.gram import gram_matrix
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
@@ -89,6 +92,10 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
 
     C = Sigma_x^{1/2} (identity when None); G has shape (d_N d_0, d_N d_0) and, at a global
     minimum, the same nonzero eigenvalues as the Hessian (theory id output-gram-spectrum).
+    Formed by :func:`wideminima.numeric.gram.gram_matrix` (the one implementation of G) on
+    NumPy object arrays of the exact entries; that function's row-major vec is mapped to
+    this module's column-major vec by the permutation G_col = K^T G_row K, and each entry
+    is expanded.
 
     >>> output_gram([sp.Matrix([[2]]), sp.Matrix([[3]])])   # 3^2 + 2^2 = 13 = lambda_max of the scalar Hessian
     Matrix([[13]])
@@ -96,12 +103,21 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     mats = [sp.Matrix(w) for w in weights]
     d0, dn = mats[0].cols, mats[-1].rows
     c = sp.eye(d0) if sigma_x_sqrt is None else sp.Matrix(sigma_x_sqrt)
-    total = sp.zeros(dn * d0, dn * d0)
-    for k in range(len(mats)):
-        b = chain_product(mats[:k], d0)
-        a = chain_product(mats[k + 1 :], mats[k].rows)
-        total += kron((c * b.T * b * c).applyfunc(sp.expand), (a * a.T).applyfunc(sp.expand))
-    return sp.ImmutableMatrix(total.applyfunc(sp.expand))
+    after = [_object_array(chain_product(mats[k + 1 :], mats[k].rows)) for k in range(len(mats))]
+    before = [_object_array(chain_product(mats[:k], d0) * c) for k in range(len(mats))]
+    row_major = gram_matrix(after, before)
+    column_major = [i * d0 + a for a in range(d0) for i in range(dn)]  # vec_col index a d_N + i <- vec_row index i d_0 + a
+    permuted = row_major[np.ix_(column_major, column_major)]
+    return sp.ImmutableMatrix(permuted.shape[0], permuted.shape[1], [sp.expand(x) for x in permuted.reshape(-1)])
+
+
+def _object_array(m: sp.MatrixBase) -> np.ndarray:
+    """The entries of ``m`` in a NumPy object array of the same shape."""
+    out = np.empty(m.shape, dtype=object)
+    for i in range(m.rows):
+        for j in range(m.cols):
+            out[i, j] = m[i, j]
+    return out
 
 
 @dataclass(frozen=True)

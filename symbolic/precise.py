@@ -17,10 +17,13 @@ import numpy as np
 import sympy as sp
 
 from wideminima.errors import InputError
+from wideminima.numeric.gram import gram_matrix
+from wideminima.numeric.network import check_weights
 
 from ._checks import check_depth, check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
 from .matrix import chain_product, concrete_network
+from .multiprecision import mp_lambda_max
 
 __all__ = [
     "evaluate",
@@ -59,8 +62,6 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol, float], *, dps: int = DEFAULT
 
 
 def _network(weights: Any, moments: Any) -> Any:
-    from wideminima.numeric import check_weights
-
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     sx, target = exact_moments(moments, chain_product(ws))
     return concrete_network(ws, target=target, sigma_x=sx)
@@ -110,31 +111,36 @@ def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
         return vec * root * vec.T
 
 
-def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
-    """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum)."""
-    from wideminima.numeric import check_weights
+def _gram_array(weights: Any, sigma_x: Any, dps: int) -> np.ndarray:
+    """G as a NumPy object array of mpf at ``dps + 10`` digits (call inside ``mpmath.workdps(dps + 10)``).
 
-    check_dps(dps)
+    A_k and B_k are exact rational products rounded once; Sigma_x^{1/2} is :func:`_sigma_sqrt`.
+    """
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     d0 = ws[0].cols
     sx = sp.eye(d0) if sigma_x is None else rational_matrix(sigma_x, "Sigma_x")
     if sx.shape != (d0, d0):
         raise InputError(f"Sigma_x has shape {sx.shape}, expected {(d0, d0)}")
+    c = _object_array(_sigma_sqrt(sx, dps))
+    after = [_object_array(_to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)) for k in range(len(ws))]
+    before = [_object_array(_to_mp(chain_product(ws[:k], d0), dps + 10)) @ c for k in range(len(ws))]
+    return gram_matrix(after, before)
+
+
+def _object_array(m: Any) -> np.ndarray:
+    """An mpmath matrix as a NumPy object array of its mpf entries."""
+    return np.array(m.tolist(), dtype=object)
+
+
+def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """G = sum_k (A_k A_k^T) kron (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) as an mpmath matrix (theory id output-gram-spectrum).
+
+    Row-major vec, formed by :func:`wideminima.numeric.gram.gram_matrix` (the one
+    implementation of G) on mpf entries at ``dps + 10`` working digits.
+    """
+    check_dps(dps)
     with mpmath.workdps(dps + 10):
-        c = _sigma_sqrt(sx, dps)
-        total = None
-        for k in range(len(ws)):
-            b = _to_mp(chain_product(ws[:k], d0), dps + 10)
-            a = _to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)
-            left, right = c * b.T * b * c, a * a.T
-            term = mpmath.matrix(left.rows * right.rows, left.cols * right.cols)
-            for i in range(left.rows):
-                for j in range(left.cols):
-                    for p in range(right.rows):
-                        for q in range(right.cols):
-                            term[i * right.rows + p, j * right.cols + q] = left[i, j] * right[p, q]
-            total = term if total is None else total + term
-        return total
+        return mpmath.matrix(_gram_array(weights, sigma_x, dps).tolist())
 
 
 def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
@@ -150,9 +156,9 @@ def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_D
     net = _network(weights, moments)
     check_global_minimum(list(net.weights), net.target)
     sigma_x = None if moments is None else moments.sigma_x
-    gram = precise_output_gram(weights, sigma_x, dps=dps)
+    check_dps(dps)
     with mpmath.workdps(dps + 10):
-        top = max(mpmath.eigsy(gram, eigvals_only=True))
+        top = mp_lambda_max(_gram_array(weights, sigma_x, dps))
     with mpmath.workdps(dps):
         return +top
 
