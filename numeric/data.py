@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.random import haar_orthogonal
 
 from ._backend import as_float_array
 from .moments import Moments
@@ -46,7 +47,7 @@ def random_covariance(dim: int, rng: np.random.Generator, *, condition: float = 
         raise InputError(f"dim must be a positive integer, got {dim}")
     if not (np.isfinite(condition) and condition >= 1):
         raise InputError(f"condition must be a finite number >= 1, got {condition}")
-    q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    q = haar_orthogonal(rng, dim)  # Q diag(eig) Q^T does not depend on the signs of Q's columns
     eig = np.exp(rng.uniform(-0.5, 0.5, size=dim) * np.log(condition))
     return (q * eig) @ q.T
 

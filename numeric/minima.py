@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError, NoExactFactorizationError
+from wideminima.random import haar_orthogonal
 
 from ._backend import as_float_array
 from .flatness import numerical_rank
@@ -66,10 +67,8 @@ def _check(target: Any, widths: Sequence[int]) -> tuple[np.ndarray, list[int], i
 
 
 def _orthogonal(rng: np.random.Generator | None, n: int) -> np.ndarray:
-    if rng is None:
-        return np.eye(n)
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
+    """The identity when ``rng`` is None (no gauge rotation), else a Haar-random orthogonal matrix."""
+    return np.eye(n) if rng is None else haar_orthogonal(rng, n)
 
 
 def _embed(t: np.ndarray, dims: list[int], diag: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:

@@ -46,7 +46,10 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import array_namespace, as_float_array, asarray_like, check_seed, to_numpy
+from .hessian import flatten
 from .inits import check_widths
+from .lanczos import hutchinson_trace
+from .spectra import Extremes, operator_extremes
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
@@ -170,41 +173,26 @@ class MLP:
             start += size
         return out
 
-    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> Any:
+    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> Extremes:
         """lambda_max and lambda_min (signed) of the full Hessian, as a ``numeric.Extremes``.
 
         Lanczos on exact Hessian-vector products through the numeric core's
-        ``top_eigenpairs`` (dense for P <= 64), residual-based convergence with ``tol``
-        relative to ||H||, start vectors from ``seed`` (top) and ``seed + 1`` (bottom),
-        as ``numeric.hessian_extremes`` does for the linear network.
+        :func:`wideminima.numeric.spectra.operator_extremes` (dense for P <= ``DENSE_EXTREMES``),
+        residual-based convergence with ``tol`` relative to ||H||, start vectors from ``seed``
+        (top) and ``seed + 1`` (bottom), as ``numeric.hessian_extremes`` does for the linear network.
         """
-        from .lanczos import top_eigenpairs
-        from .spectra import Eigenpair, Extremes
-
         xp, checked, xs, ys = self._prepared(params, x, y)
-        matvec = self._matvec(xp, checked, xs, ys)
-        dim = self.parameter_count
-        ends = []
-        for offset, which in enumerate(("largest", "smallest")):
-            found = top_eigenpairs(
-                matvec, dim, 1, seed=seed + offset, which=which, tol=tol, like=checked[0],
-                method="dense" if dim <= 64 else "lanczos",
-            )
-            vector = self.unflatten(found.vectors[:, 0])
-            ends.append(Eigenpair(float(found.values[0]), vector, float(found.residuals[0]), found.converged, found.products))
-        return Extremes(ends[0], ends[1])
+        return operator_extremes(
+            self._matvec(xp, checked, xs, ys), self.parameter_count, self.unflatten, like=checked[0], seed=seed, tol=tol
+        )
 
     def hessian_trace(self, params: Sequence[Any], x: Any, y: Any, *, samples: int = 64, seed: int = 0) -> tuple[float, float]:
         """Hutchinson's estimate of tr H with Rademacher probes, and its standard error."""
-        from .lanczos import hutchinson_trace
-
         xp, checked, xs, ys = self._prepared(params, x, y)
         matvec = self._matvec(xp, checked, xs, ys)
         return hutchinson_trace(matvec, self.parameter_count, samples, np.random.default_rng(check_seed(seed)), like=checked[0])
 
     def _matvec(self, xp: Any, params: list[Any], x: Any, y: Any) -> Any:
-        from .hessian import flatten
-
         def matvec(vector: Any) -> Any:
             return flatten(self.hessian_vector_product_unchecked(xp, params, x, y, self.unflatten(vector)))
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +30,16 @@ from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
 
-__all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
+__all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
 
 # Output grams up to this size are diagonalized densely (eigh of a 400 x 400 matrix is ~10 ms).
 _DENSE_GRAM = 400
 # Weight of the seeded random part of the Lanczos start vector (relative to u v^T).
 _START_NOISE = 1e-2
 _EPS = float(np.finfo(np.float64).eps)
+# Hessians with at most this many parameters are diagonalized densely by :func:`operator_extremes`:
+# P products plus an eigh of a P x P matrix cost less than the two Lanczos runs (~2 x 30 products) would.
+DENSE_EXTREMES = 64
 
 
 @dataclass(frozen=True)
@@ -252,8 +255,8 @@ def hessian_extremes(
 
     Both ends use this module's Lanczos (tolerance relative to ||H||, so a
     smallest eigenvalue near zero converges too), from seeded start vectors
-    (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to 64
-    are diagonalized densely.
+    (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to
+    :data:`DENSE_EXTREMES` are diagonalized densely (:func:`operator_extremes`).
 
     >>> import numpy as np
     >>> w = [np.array([[1.0]]), np.array([[1.0]])]   # T = 1: H = [[1, 1], [1, 1]]
@@ -262,22 +265,46 @@ def hessian_extremes(
     (2.0, 0.0)
     """
     weights, moments = _resolve(weights, moments)
-    xp = array_namespace(*weights)
     dim = parameter_count(weights)
-
     operator = hessian_operator(weights, moments)
 
     def product(vector: Any) -> Any:
         return flatten(operator(unflatten(vector, weights)))
 
+    return operator_extremes(
+        product, dim, lambda vector: unflatten(vector, weights), like=weights[0], seed=seed, tol=tol, max_products=max_products
+    )
+
+
+def operator_extremes(
+    product: Callable[[Any], Any],
+    dim: int,
+    unflatten_vector: Callable[[Any], list[Any]],
+    *,
+    like: Any,
+    seed: int = 0,
+    tol: float = 1e-10,
+    max_products: int | None = None,
+    dense_dimension: int = DENSE_EXTREMES,
+) -> Extremes:
+    """Largest and smallest signed eigenvalues of a symmetric operator on R^dim: the one extremes routine.
+
+    ``product`` maps a flat vector (dim,) of ``like``'s namespace to the operator applied to
+    it (a Hessian-vector product); ``unflatten_vector`` turns a flat eigenvector into the
+    parameter list stored in :class:`Eigenpair`. Both ends come from :func:`top_eigenpairs`:
+    dense (dim products and one eigh) when dim <= ``dense_dimension``, else this toolkit's
+    Lanczos with ``tol`` relative to ||H|| and at most ``max_products`` products; start
+    vectors from ``seed`` (largest) and ``seed + 1`` (smallest). Used by
+    :func:`hessian_extremes` (deep linear networks) and ``MLP.hessian_extremes``.
+    """
     ends = []
     for offset, which in enumerate(("largest", "smallest")):
         result = top_eigenpairs(
-            product, dim, 1, seed=seed + offset, which=which, tol=tol, like=weights[0],
-            max_products=max_products, method="dense" if dim <= 64 else "lanczos",
+            product, dim, 1, seed=seed + offset, which=which, tol=tol, like=like,
+            max_products=max_products, method="dense" if dim <= dense_dimension else "lanczos",
         )
         ends.append(
-            Eigenpair(float(result.values[0]), unflatten(result.vectors[:, 0], weights), float(result.residuals[0]),
+            Eigenpair(float(result.values[0]), unflatten_vector(result.vectors[:, 0]), float(result.residuals[0]),
                       result.converged, result.products)
         )
     return Extremes(ends[0], ends[1])
