@@ -53,9 +53,9 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
         sharpness,
         widths,
     )
-    from .hessian import _resolve
+    from .hessian import resolve_network
 
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
     if min(dims) < rank:

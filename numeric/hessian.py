@@ -22,11 +22,12 @@ from typing import Any
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, as_float_array, asarray_like, eye_like
+from ._backend import array_namespace, as_float_array, asarray_like, eye_like, to_numpy
 from .moments import Moments
-from .network import _check_dims, check_weights, end_to_end, products_after, products_before
+from .network import check_dimensions, check_weights, end_to_end, products_after, products_before
 
 __all__ = [
+    "resolve_network",
     "hessian_vector_product",
     "hessian_operator",
     "gauss_newton_vector_product",
@@ -59,14 +60,15 @@ def unflatten(vector: Any, like: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _resolve(weights: Sequence[Any], moments: Moments | None) -> tuple[list[Any], Moments]:
-    """Checked weights and the moments (``None``: whitened, T = the product of the weights)."""
+def resolve_network(weights: Sequence[Any], moments: Moments | None) -> tuple[list[Any], Moments]:
+    """Checked weights and the moments (``None``: whitened, T = the product of the weights); shapes must agree.
+
+    The shared entry check of the Hessian and spectrum functions (and the sharpness command).
+    """
     weights = check_weights(weights)
     if moments is None:
-        from ._backend import to_numpy
-
         moments = Moments.whitened(to_numpy(end_to_end(weights)))
-    _check_dims(weights, moments)
+    check_dimensions(weights, moments)
     return weights, moments
 
 
@@ -140,7 +142,7 @@ def hessian_operator(
     For repeated products (Lanczos): each call then costs the tangent recursions and
     the N output terms only. Directions are checked on every call.
     """
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     sx, syx = _data_terms(weights, moments)
     whitened = moments.is_whitened
     after, before = products_after(weights), products_before(weights)
@@ -189,7 +191,7 @@ def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max
     symmetrized (the columns agree with the rows up to rounding). Refuses more than
     ``max_parameters`` parameters, where a dense matrix is the wrong tool.
     """
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     p = parameter_count(weights)
     if p > max_parameters:

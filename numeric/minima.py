@@ -15,7 +15,7 @@ the diagonals:
 - balanced: w_{k,i} = sigma_i^(1/N) (theory id balanced-attains-bound, the example there);
 - flattest but unbalanced: the top direction balanced (the coupled path of
   coupling-at-flattest), the other directions skewed as far as the flatness
-  limit allows (the caveat example of theory.md is of this kind);
+  limit allows (the caveat example of theorems.md is of this kind);
 - near-flattest: the top direction skewed until lambda_max = (1 + delta) N s^(2-2/N).
 
 :func:`gauge_minimum` instead applies W_k -> G_k W_k G_{k-1}^{-1} (G_0 = G_N = I) to a
@@ -113,7 +113,7 @@ def diagonal_gram(diag: np.ndarray, widths: Sequence[int]) -> np.ndarray:
 def diagonal_sharpness(diag: np.ndarray, widths: Sequence[int]) -> float:
     """lambda_max at the diagonal minimum with diagonals ``diag`` (N, m): the largest :func:`diagonal_gram` entry.
 
-    >>> diagonal_sharpness(np.array([[1.0, 0.1], [1.0, 5.0], [1.0, 0.0]]), [2, 2, 2, 2])   # theory.md caveat
+    >>> diagonal_sharpness(np.array([[1.0, 0.1], [1.0, 5.0], [1.0, 0.0]]), [2, 2, 2, 2])   # theorems.md caveat
     3.0
     """
     return float(np.max(diagonal_gram(diag, widths)))
@@ -191,7 +191,7 @@ def flattest_unbalanced_minimum(
     The top singular direction is factored evenly (the coupled path); every other
     direction i < min width gets layer gains sigma_i^(1/N) e^(t skew z_{k,i}) with
     random centred z (directions with sigma_i = 0: one layer zero, the others
-    nonzero, as in theory.md's caveat example). The largest t <= 1 keeping every
+    nonzero, as in theorems.md's caveat example). The largest t <= 1 keeping every
     other gram entry below (1 - margin) N s^(2-2/N) is found by bisection on the exact
     :func:`diagonal_sharpness`, so the result is flattest with a spectral gap. When
     min width = 1 or all directions tie with the top, the result is balanced.

@@ -5,7 +5,7 @@ Architecture (:class:`MLP`): widths ``[d_0, ..., d_N]``; layer k computes
 first, as for the linear network), ``h_0 = x``, ``h_k = phi(z_k)`` for the hidden
 layers k < N and the output ``f(x) = z_N`` (no activation on the last layer).
 ``phi`` is ReLU, leaky ReLU (slope ``negative_slope`` below zero), tanh, or the
-identity (``"linear"``: then f is the deep linear network of theory.md).
+identity (``"linear"``: then f is the deep linear network of theorems.md).
 
 Parameters are one flat list ``params = [W_1, ..., W_N]`` followed, when
 ``bias=True``, by ``[b_1, ..., b_N]`` (``b_k`` of shape ``(d_k,)``). Gradients,
@@ -13,7 +13,7 @@ Hessian-vector products and directions use the same layout. The vector order of
 :meth:`MLP.dense_hessian` is that list flattened in order, each array row-major.
 
 Samples are rows: X of shape (n, d_0), Y of shape (n, d_N). The loss is the one
-convention of theory.md, L = 1/(2n) sum_i ||y_i - f(x_i)||^2.
+convention of theorems.md, L = 1/(2n) sum_i ||y_i - f(x_i)||^2.
 
 The Hessian-vector product is the full Hessian (residual term included), by
 Pearlmutter's R-operator: a forward pass of directional derivatives followed by

@@ -1,6 +1,6 @@
 """Second moments of the data: everything the quadratic loss of a linear network sees.
 
-Conventions (theory.md, "Setting and notation"): samples are rows, X (n, d_0) and
+Conventions (theorems.md, "Setting"): samples are rows, X (n, d_0) and
 Y (n, d_N); Sigma_x = X^T X / n (d_0, d_0), Sigma_yx = Y^T X / n (d_N, d_0);
 T = Sigma_yx Sigma_x^{-1} (d_N, d_0) is the least-squares target; the loss is
 L(W) = 1/2 E||y - W_{N:1} x||^2, whose minimum value L* = 1/2 (E||y||^2 - tr(T Sigma_x T^T)).

@@ -1,6 +1,6 @@
 """Deep linear networks: validation, partial products, loss and exact gradient.
 
-Conventions (theory.md): f(x) = W_N ... W_1 x, W_1 applied first, W_k of shape
+Conventions (theorems.md): f(x) = W_N ... W_1 x, W_1 applied first, W_k of shape
 (d_k, d_{k-1}). W_{j:i} = W_j ... W_i. For layer k (1-based in the mathematics,
 ``k - 1`` in Python lists): A_k = W_{N:k+1} of shape (d_N, d_k) (the layers after
 k, identity for k = N) and B_k = W_{k-1:1} of shape (d_{k-1}, d_0) (the layers
@@ -21,6 +21,7 @@ from .moments import Moments
 
 __all__ = [
     "check_weights",
+    "check_dimensions",
     "widths",
     "end_to_end",
     "products_before",
@@ -83,7 +84,8 @@ def products_after(weights: Sequence[Any]) -> list[Any]:
     return after[::-1]
 
 
-def _check_dims(weights: Sequence[Any], moments: Moments) -> None:
+def check_dimensions(weights: Sequence[Any], moments: Moments) -> None:
+    """Raise :class:`InputError` unless the network maps R^{d_0} -> R^{d_N} as the data does."""
     d0, dn = int(weights[0].shape[1]), int(weights[-1].shape[0])
     if (d0, dn) != (moments.input_dim, moments.output_dim):
         raise InputError(
@@ -115,7 +117,7 @@ def excess_loss_and_gradient_unchecked(weights: Sequence[Any], target: Any, sigm
 def _validated(weights: Sequence[Any], moments: Moments) -> tuple[list[Any], Any, Any]:
     """Checked weights, and T and Sigma_x in their namespace and on their device."""
     weights = check_weights(weights)
-    _check_dims(weights, moments)
+    check_dimensions(weights, moments)
     xp = array_namespace(*weights)
     return weights, asarray_like(xp, moments.target, weights[0]), asarray_like(xp, moments.sigma_x, weights[0])
 
@@ -128,7 +130,7 @@ def excess_loss(weights: Sequence[Any], moments: Moments) -> float:
 
 
 def loss(weights: Sequence[Any], moments: Moments) -> float:
-    """L(W) = 1/2 E||y - W_{N:1} x||^2 (theory.md's one loss convention)."""
+    """L(W) = 1/2 E||y - W_{N:1} x||^2 (theorems.md's one loss convention)."""
     return moments.minimum_loss + excess_loss(weights, moments)
 
 

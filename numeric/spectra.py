@@ -25,7 +25,7 @@ from wideminima.errors import InputError, NotAGlobalMinimumError
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
 from .flatness import top_singular_pair
 from .gram import gram_factors
-from .hessian import _resolve, flatten, hessian_operator, parameter_count, unflatten
+from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
@@ -118,7 +118,7 @@ class MinimumTest:
 def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
     """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
 
-    The minima are exactly the points with W_{N:1} = T (theory.md, min width >= rank T).
+    The minima are exactly the points with W_{N:1} = T (theorems.md, min width >= rank T).
     The test is ||(W_{N:1} - T) Sigma_x^{1/2}||_F <= bound with
 
         bound = c ||Sigma_x^{1/2}||_2 (sum_k d_{k-1} ||A_k||_F ||W_k||_F ||B_k||_F + d_0 cond(Sigma_x) ||T||_F),
@@ -135,7 +135,7 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     """
     if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
         raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights))
     root = moments.sigma_x_sqrt
@@ -208,7 +208,7 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     _require_minimum(weights, moments, rtol)
     xp = array_namespace(*weights)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
@@ -264,7 +264,7 @@ def hessian_extremes(
     >>> round(e.lambda_max, 12), round(e.lambda_min, 12)
     (2.0, 0.0)
     """
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     dim = parameter_count(weights)
     operator = hessian_operator(weights, moments)
 

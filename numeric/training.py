@@ -148,7 +148,7 @@ class _Overflow(Exception):
 class _LinearObjective:
     """L and grad L of a deep linear network from second moments, O(N) matmuls per call.
 
-    grad_k = A_k^T (W_{N:1} Sigma_x - Sigma_yx) B_k^T (theory.md); the loss is
+    grad_k = A_k^T (W_{N:1} Sigma_x - Sigma_yx) B_k^T (theorems.md); the loss is
     L* + 1/2 <(W_{N:1} - T) Sigma_x, W_{N:1} - T>, exact near the minimum (no cancellation).
     """
 

@@ -14,8 +14,8 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "ScalarNetwork": "scalar",
     "scalar_network": "scalar",
-    "Derivation": "derivation",
-    "Step": "derivation",
+    "Derivation": "steps",
+    "Step": "steps",
     "scalar_derivation": "derivations",
     "MatrixNetwork": "matrix",
     "matrix_network": "matrix",

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 
 from ._checks import check_depth
-from .derivation import Derivation, Step, fact_step, identity_step, is_zero
+from .steps import Derivation, Step, fact_step, identity_step, is_zero
 from .scalar import scalar_network
 
 if TYPE_CHECKING:  # matrix.py is imported only when a matrix derivation is asked for

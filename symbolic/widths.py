@@ -1,6 +1,6 @@
 """Exact widths of a minimum along a direction, next to the quadratic approximation.
 
-Theory (theory.md, "Setting and notation"): along a unit direction u the width at loss
+Theory (theorems.md, "Setting"): along a unit direction u the width at loss
 tolerance delta is the largest t with L(W + t u) <= L* + delta. For a linear network
 
     p(s) = L(W + s D) - L* - delta
@@ -14,7 +14,7 @@ Which side and which root (the decision this module documents):
 - ``forward`` is the edge, along +u, of the sublevel set {L <= L* + delta} piece that
   contains W: the first t > 0 after which the loss exceeds the level. This is the
   width of the valley W sits in, and the number compared with the quadratic width.
-- ``forward_largest`` is theory.md's literal definition, the largest t >= 0 with
+- ``forward_largest`` is theorems.md's literal definition, the largest t >= 0 with
   L(W + t u) <= L* + delta (it differs from ``forward`` only when the loss comes back
   under the level further out).
 - ``backward`` and ``backward_largest`` are the same along -u (reported as positive numbers).

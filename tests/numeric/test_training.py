@@ -245,7 +245,7 @@ def test_gd_imbalance_from_zero_init_is_first_order_in_the_step() -> None:
 def test_gd_excess_sharpness_reproduces_the_reference_orders_of_magnitude() -> None:
     from wideminima.numeric import flattest_sharpness, sharpness
 
-    # theory.md: d = 3, N = 3, zero-init ResNet, ratio - 1 ~ 1.2e-4 at eta = 0.1 and ~ 3.6e-6 at
+    # theorems.md: d = 3, N = 3, zero-init ResNet, ratio - 1 ~ 1.2e-4 at eta = 0.1 and ~ 3.6e-6 at
     # eta = 0.02 (its T is not given). Here T = I + G/||G||_F (margin target, radius 1, seed 2).
     target = synthetic_target("margin", 3, 3, seed=2, radius=1.0)
     moments = Moments.whitened(target)

@@ -11,7 +11,7 @@ import sympy as sp
 
 from wideminima._cli import main
 from wideminima.symbolic import Derivation, matrix_derivation, scalar_derivation
-from wideminima.symbolic.derivation import cited_step, fact_step, identity_step
+from wideminima.symbolic.steps import cited_step, fact_step, identity_step
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4, 5, 6])
