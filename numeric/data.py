@@ -18,6 +18,7 @@ from wideminima.errors import InputError
 from wideminima.random import haar_orthogonal
 
 from ._backend import as_float_array
+from .mlp import MLP
 from .moments import Moments
 from .network import check_weights, end_to_end, widths
 
@@ -108,8 +109,6 @@ def mlp_teacher_data(
     The forward pass is :meth:`wideminima.numeric.MLP.forward` (``activation`` one of
     its ACTIVATIONS). x ~ N(0, Sigma_x) (Sigma_x None: identity), noise ~ N(0, noise^2 I).
     """
-    from .mlp import MLP
-
     weights = [np.asarray(w) for w in check_weights(teacher)]
     dims = widths(weights)
     net = MLP(tuple(dims), activation=activation, bias=biases is not None)

@@ -26,6 +26,7 @@ from wideminima.errors import InputError
 
 from ._backend import as_float_array, to_numpy
 from .moments import Moments
+from .network import check_weights, end_to_end
 
 __all__ = ["top_singular_pair", "flattest_sharpness", "flattest_bound", "near_balance_interval", "numerical_rank"]
 
@@ -78,8 +79,6 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
     depth = len(weights)
     if moments is None or moments.is_whitened:
         if moments is None:
-            from .network import check_weights, end_to_end
-
             target = to_numpy(end_to_end(check_weights(weights)))
         else:
             target = moments.target

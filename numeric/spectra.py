@@ -23,7 +23,7 @@ import numpy as np
 from wideminima.errors import InputError, NotAGlobalMinimumError
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
-from .flatness import top_singular_pair
+from .flatness import flattest_bound, top_singular_pair
 from .gram import gram_factors
 from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
@@ -321,8 +321,6 @@ def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, s
     >>> sharpness_ratio([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])])   # balanced
     1.0
     """
-    from .flatness import flattest_bound
-
     bound = flattest_bound(weights, moments)
     if bound == 0:
         raise NotAGlobalMinimumError("the flattest bound is 0 (T = 0): the sharpness ratio is undefined")

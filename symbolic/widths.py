@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
+from wideminima.numeric.network import check_weights
 
 from ._checks import check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
@@ -64,8 +65,6 @@ class Width:
 
 
 def _inputs(weights: Any, moments: Any, direction: Any, delta: Any) -> tuple[list, list, sp.Matrix, sp.Matrix, sp.Rational]:
-    from wideminima.numeric import check_weights
-
     ws = check_weights(weights)
     if isinstance(direction, np.ndarray) and direction.ndim == 1:
         sizes = np.cumsum([0] + [w.size for w in ws])
