@@ -10,7 +10,8 @@ vectorised row-major, vec(M) = ``M.reshape(-1)``, so entry ((i, a), (j, b)) of G
 is sum_k L_k[i, j] R_k[a, b] and G = sum_k L_k (kron) R_k. theorems.md writes the
 same operator with the column-major vec, R_k (kron) L_k; the two matrices are
 permutation-similar (G_row = K G_col K^T, K the commutation matrix) and have the
-same spectrum. Its size (d_N d_0) does not grow with depth or hidden width. The N
+same spectrum; :func:`column_major` re-indexes G to the column-major vec for the
+engines that use it (symbolic, the verify arithmetics). Its size (d_N d_0) does not grow with depth or hidden width. The N
 pairs (L_k, R_k) cost O(N) matrix products (prefix and suffix products).
 
 :func:`gram_matrix` is the one function that forms the dense G, in every
@@ -35,7 +36,7 @@ from ._backend import array_namespace, asarray_like, to_numpy
 from .moments import Moments
 from .network import check_weights, products_after, products_before
 
-__all__ = ["GramFactors", "gram_factors", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
+__all__ = ["GramFactors", "gram_factors", "column_major", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
 
 #: An array of any array-API namespace, or a NumPy object array of exact / multi-precision numbers.
 Array: TypeAlias = Any
@@ -70,6 +71,25 @@ def gram_matrix(after: Sequence[Array], before_whitened: Sequence[Array]) -> Arr
     array([[13.]])
     """
     return kronecker_sum(*gram_pairs(after, before_whitened))
+
+
+def column_major(gram: np.ndarray, d_n: int, d_0: int) -> np.ndarray:
+    """The output gram re-indexed from the row-major vec of :func:`gram_matrix` to the column-major vec.
+
+    Returns K^T G K (K the commutation matrix): entry ((a, i), (b, j)), at index
+    (a d_N + i, b d_N + j), is entry ((i, a), (j, b)) of ``gram``, so the column-major
+    G = sum_k (C_k^T C_k) kron (A_k A_k^T) of theorems.md. A pure re-indexing of a NumPy
+    array of any dtype: the entries (and their float bits) are those :func:`gram_matrix`
+    computed. For the engines that vectorise column-major (``wideminima.symbolic``, whose
+    Hessian parameters are column-major, and the arithmetics of
+    ``wideminima.property_tests.arithmetic``).
+
+    >>> g = column_major(np.arange(16.0).reshape(4, 4), 2, 2)   # d_N = d_0 = 2: swaps indices 1 and 2
+    >>> g[0].tolist(), g[1].tolist()
+    ([0.0, 2.0, 1.0, 3.0], [8.0, 10.0, 9.0, 11.0])
+    """
+    order = [i * d_0 + a for a in range(d_0) for i in range(d_n)]  # column-major index a d_N + i <- row-major i d_0 + a
+    return np.asarray(gram)[np.ix_(order, order)]
 
 
 def kronecker_sum(left: Array, right: Array) -> Array:

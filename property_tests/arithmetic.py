@@ -48,7 +48,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from wideminima.numeric.gram import gram_matrix
+from wideminima.numeric.gram import column_major, gram_matrix
 from wideminima.numeric.network import products_after, products_before
 from wideminima.symbolic.certificates import lambda_max_enclosure
 from wideminima.symbolic.multiprecision import mp_lambda_max, mp_matrix
@@ -120,10 +120,12 @@ class Arithmetic:
 
     # --- linear-network quantities ----------------------------------------------------
     def output_gram(self, weights: list[np.ndarray], sigma_x_factor: np.ndarray | None = None) -> np.ndarray:
-        """G = sum_k (A_k A_k^T) kron (F^T B_k^T B_k F), row-major vec (theory id output-gram-spectrum).
+        """G = sum_k (F^T B_k^T B_k F) kron (A_k A_k^T), column-major vec (theory id output-gram-spectrum).
 
         Formed by :func:`wideminima.numeric.gram.gram_matrix`, the one implementation of G,
-        in this arithmetic's arrays. ``F`` is any factor with F F^T = Sigma_x (None: the
+        in this arithmetic's arrays, and re-indexed by :func:`~wideminima.numeric.gram.column_major`:
+        the margins' float64 eigenvalues (LAPACK on this exact arrangement) stay bit for bit
+        what they were before G had one implementation. ``F`` is any factor with F F^T = Sigma_x (None: the
         identity). F = Sigma_x^{1/2} Q for an orthogonal Q, so G is orthogonally similar to
         the gram of theorems.md and has the same spectrum; a factor keeps G exactly
         computable from the instance.
@@ -131,7 +133,7 @@ class Arithmetic:
         before = products_before(weights)
         if sigma_x_factor is not None:
             before = [b @ sigma_x_factor for b in before]
-        return gram_matrix(products_after(weights), before)
+        return column_major(gram_matrix(products_after(weights), before), int(weights[-1].shape[0]), int(weights[0].shape[1]))
 
     def value(self, x: Any) -> float:
         """A float for reports (the midpoint of an interval)."""

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from wideminima.numeric.gram import gram_matrix
+from wideminima.numeric.gram import column_major, gram_matrix
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
@@ -94,8 +94,8 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     minimum, the same nonzero eigenvalues as the Hessian (theory id output-gram-spectrum).
     Formed by :func:`wideminima.numeric.gram.gram_matrix` (the one implementation of G) on
     NumPy object arrays of the exact entries; that function's row-major vec is mapped to
-    this module's column-major vec by the permutation G_col = K^T G_row K, and each entry
-    is expanded.
+    this module's column-major vec by :func:`wideminima.numeric.gram.column_major`
+    (G_col = K^T G_row K), and each entry is expanded.
 
     >>> output_gram([sp.Matrix([[2]]), sp.Matrix([[3]])])   # 3^2 + 2^2 = 13 = lambda_max of the scalar Hessian
     Matrix([[13]])
@@ -105,9 +105,7 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     c = sp.eye(d0) if sigma_x_sqrt is None else sp.Matrix(sigma_x_sqrt)
     after = [_object_array(chain_product(mats[k + 1 :], mats[k].rows)) for k in range(len(mats))]
     before = [_object_array(chain_product(mats[:k], d0) * c) for k in range(len(mats))]
-    row_major = gram_matrix(after, before)
-    column_major = [i * d0 + a for a in range(d0) for i in range(dn)]  # vec_col index a d_N + i <- vec_row index i d_0 + a
-    permuted = row_major[np.ix_(column_major, column_major)]
+    permuted = column_major(gram_matrix(after, before), dn, d0)
     return sp.ImmutableMatrix(permuted.shape[0], permuted.shape[1], [sp.expand(x) for x in permuted.reshape(-1)])
 
 

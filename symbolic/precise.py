@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from wideminima.errors import InputError
-from wideminima.numeric.gram import gram_matrix
+from wideminima.numeric.gram import column_major, gram_matrix
 from wideminima.numeric.network import check_weights
 
 from ._checks import check_depth, check_dps
@@ -112,7 +112,7 @@ def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
 
 
 def _gram_array(weights: Any, sigma_x: Any, dps: int) -> np.ndarray:
-    """G as a NumPy object array of mpf at ``dps + 10`` digits (call inside ``mpmath.workdps(dps + 10)``).
+    """G (column-major vec) as a NumPy object array of mpf at ``dps + 10`` digits (call inside ``mpmath.workdps(dps + 10)``).
 
     A_k and B_k are exact rational products rounded once; Sigma_x^{1/2} is :func:`_sigma_sqrt`.
     """
@@ -124,7 +124,7 @@ def _gram_array(weights: Any, sigma_x: Any, dps: int) -> np.ndarray:
     c = _object_array(_sigma_sqrt(sx, dps))
     after = [_object_array(_to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)) for k in range(len(ws))]
     before = [_object_array(_to_mp(chain_product(ws[:k], d0), dps + 10)) @ c for k in range(len(ws))]
-    return gram_matrix(after, before)
+    return column_major(gram_matrix(after, before), ws[-1].rows, d0)
 
 
 def _object_array(m: Any) -> np.ndarray:
@@ -133,10 +133,12 @@ def _object_array(m: Any) -> np.ndarray:
 
 
 def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
-    """G = sum_k (A_k A_k^T) kron (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) as an mpmath matrix (theory id output-gram-spectrum).
+    """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum).
 
-    Row-major vec, formed by :func:`wideminima.numeric.gram.gram_matrix` (the one
-    implementation of G) on mpf entries at ``dps + 10`` working digits.
+    Column-major vec, like the rest of this engine: formed by
+    :func:`wideminima.numeric.gram.gram_matrix` (the one implementation of G) on mpf
+    entries at ``dps + 10`` working digits and re-indexed by
+    :func:`wideminima.numeric.gram.column_major`.
     """
     check_dps(dps)
     with mpmath.workdps(dps + 10):
