@@ -28,19 +28,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
 
 import numpy as np
 
 from ._backend import array_namespace, asarray_like, to_numpy
+from .arrays import Array
 from .moments import Moments
 from .network import check_weights, products_after, products_before
 
 __all__ = ["GramFactors", "gram_factors", "column_major", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
-
-#: An array of any array-API namespace, or a NumPy object array of exact / multi-precision numbers.
-Array: TypeAlias = Any
-
 
 def gram_pairs(after: Sequence[Array], before_whitened: Sequence[Array]) -> tuple[Array, Array]:
     """The stacked pairs (L, R): L[k-1] = A_k A_k^T (d_N, d_N), R[k-1] = C_k^T C_k (d_0, d_0).
@@ -118,19 +114,19 @@ class GramFactors:
     left_wide : (d_N, d_N N) array with left_wide[r, i N + k] = L_k[r, i].
     """
 
-    left: Any
-    right: Any
-    after: list[Any]
-    before_whitened: list[Any]
-    right_wide: Any
-    left_wide: Any
+    left: Array
+    right: Array
+    after: list[Array]
+    before_whitened: list[Array]
+    right_wide: Array
+    left_wide: Array
 
     @property
     def depth(self) -> int:
         """N, the number of layers (pairs)."""
         return int(self.left.shape[0])
 
-    def apply(self, block: Any) -> Any:
+    def apply(self, block: Array) -> Array:
         """G applied to a stack of output matrices: (b, d_N, d_0) -> (b, d_N, d_0).
 
         Two large products and no copies: X = M [R_1 ... R_N] has rows (j, i) and
@@ -143,7 +139,7 @@ class GramFactors:
         products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ self.right_wide, (b, dn * n, d0))
         return self.left_wide @ products
 
-    def dense(self) -> Any:
+    def dense(self) -> Array:
         """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec), as :func:`gram_matrix` forms it."""
         return kronecker_sum(self.left, self.right)
 
@@ -152,11 +148,11 @@ class GramFactors:
         xp = array_namespace(self.left)
         return float(xp.sum(xp.linalg.trace(self.left) * xp.linalg.trace(self.right)))
 
-    def to_parameters(self, matrix: Any) -> list[Any]:
+    def to_parameters(self, matrix: Array) -> list[Array]:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
         return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
 
-def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
+def gram_factors(weights: Sequence[Array], sigma_x: Array = None) -> GramFactors:
     """The factors (L_k, R_k) of the output gram; ``sigma_x`` None means the identity."""
     weights = check_weights(weights)
     xp = array_namespace(*weights)
@@ -173,7 +169,7 @@ def gram_factors(weights: Sequence[Any], sigma_x: Any = None) -> GramFactors:
     return GramFactors(left, right, after, before, right_wide, left_wide)
 
 
-def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:
+def output_gram(weights: Sequence[Array], sigma_x: Array = None) -> Array:
     """The dense (d_N d_0, d_N d_0) output gram G = sum_k A_k A_k^T (kron) Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}.
 
     Row-major vec (see the module docstring). ``sigma_x`` None means the identity.
@@ -186,7 +182,7 @@ def output_gram(weights: Sequence[Any], sigma_x: Any = None) -> Any:
     return gram_factors(weights, sigma_x).dense()
 
 
-def hessian_trace(weights: Sequence[Any], sigma_x: Any = None) -> float:
+def hessian_trace(weights: Sequence[Array], sigma_x: Array = None) -> float:
     """tr H = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 (theory id output-gram-spectrum).
 
     Exact at every point, not only at minima: the residual term of the Hessian only

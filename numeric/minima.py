@@ -26,7 +26,6 @@ balance and the sharpness change).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
@@ -34,6 +33,7 @@ from wideminima.errors import InputError, NoExactFactorizationError
 from wideminima.random import haar_orthogonal
 
 from ._backend import as_float_array
+from .arrays import Array
 from .flatness import numerical_rank
 
 __all__ = [
@@ -50,7 +50,7 @@ __all__ = [
 _TOP_TIE = 1e-8
 
 
-def _check(target: Any, widths: Sequence[int]) -> tuple[np.ndarray, list[int], int]:
+def _check(target: Array, widths: Sequence[int]) -> tuple[np.ndarray, list[int], int]:
     t = as_float_array(target, "T", ndim=2)
     dims = list(widths)
     if len(dims) < 2 or any(int(d) != d or d < 1 for d in dims):
@@ -119,7 +119,7 @@ def diagonal_sharpness(diag: np.ndarray, widths: Sequence[int]) -> float:
     return float(np.max(diagonal_gram(diag, widths)))
 
 
-def balanced_minimum(target: Any, widths: Sequence[int], rng: np.random.Generator | None = None) -> list[np.ndarray]:
+def balanced_minimum(target: Array, widths: Sequence[int], rng: np.random.Generator | None = None) -> list[np.ndarray]:
     """A balanced global minimum W_k = Q_k S^(1/N) Q_{k-1}^T (theory id balanced-attains-bound).
 
     Hidden frames Q_k are random orthogonal when ``rng`` is given, the identity otherwise.
@@ -134,7 +134,7 @@ def balanced_minimum(target: Any, widths: Sequence[int], rng: np.random.Generato
 
 
 def gauge_minimum(
-    target: Any, widths: Sequence[int], rng: np.random.Generator, *, condition: float = 10.0
+    target: Array, widths: Sequence[int], rng: np.random.Generator, *, condition: float = 10.0
 ) -> list[np.ndarray]:
     """A random, generally unbalanced global minimum: W_k -> G_k W_k G_{k-1}^{-1} applied to a balanced one.
 
@@ -184,7 +184,7 @@ def _skewed_diagonals(
 
 
 def flattest_unbalanced_minimum(
-    target: Any, widths: Sequence[int], rng: np.random.Generator, *, skew: float = 1.0, margin: float = 1e-2
+    target: Array, widths: Sequence[int], rng: np.random.Generator, *, skew: float = 1.0, margin: float = 1e-2
 ) -> list[np.ndarray]:
     """A flattest (lambda_max = N s^(2-2/N), whitened) but unbalanced global minimum.
 
@@ -230,7 +230,7 @@ def flattest_unbalanced_minimum(
 
 
 def near_flattest_minimum(
-    target: Any, widths: Sequence[int], delta: float, rng: np.random.Generator
+    target: Array, widths: Sequence[int], delta: float, rng: np.random.Generator
 ) -> list[np.ndarray]:
     """A global minimum with sharpness ratio lambda_max / (N s^(2-2/N)) = 1 + delta (whitened).
 

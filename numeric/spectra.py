@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError, NotAGlobalMinimumError
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
+from .arrays import Array
 from .flatness import flattest_bound, top_singular_pair
 from .gram import gram_factors
 from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
@@ -63,7 +63,7 @@ class Spectrum:
     residual: float
     converged: bool
     products: int
-    vector: list[Any]
+    vector: list[Array]
     trace: float
     method: str
 
@@ -73,7 +73,7 @@ class Eigenpair:
     """One eigenpair of the full Hessian with its explicit residual ||H v - value v||."""
 
     value: float
-    vector: list[Any]
+    vector: list[Array]
     residual: float
     converged: bool
     products: int
@@ -115,7 +115,7 @@ class MinimumTest:
         return bool(self.residual <= self.bound)
 
 
-def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
+def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
     """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
 
     The minima are exactly the points with W_{N:1} = T (theorems.md, min width >= rank T).
@@ -150,7 +150,7 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     return MinimumTest(residual, c * float(np.sqrt(eig[-1])) * (chain + target_error))
 
 
-def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | None) -> None:
+def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
     test = global_minimum_test(weights, moments, rtol=rtol)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(
@@ -159,7 +159,7 @@ def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | Non
         )
 
 
-def _gram_start(factors: Any, moments: Moments, seed: int, rounds: int = 30) -> np.ndarray:
+def _gram_start(factors: GramFactors, moments: Moments, seed: int, rounds: int = 30) -> np.ndarray:
     """Start vector: u v^T maximizing the bilinear lower bound sum_k (u^T L_k u)(v^T R_k v), plus seeded noise.
 
     Alternating power steps from the top singular pair of T Sigma_x^{1/2} (an exact
@@ -184,7 +184,7 @@ def _gram_start(factors: Any, moments: Moments, seed: int, rounds: int = 30) -> 
 
 
 def sharpness(
-    weights: Sequence[Any],
+    weights: Sequence[Array],
     moments: Moments | None = None,
     *,
     seed: int = 0,
@@ -224,7 +224,7 @@ def sharpness(
     else:
         start = asarray_like(xp, _gram_start(factors, moments, seed).reshape(-1), weights[0])
 
-        def gram_product(vector: Any) -> Any:
+        def gram_product(vector: Array) -> Array:
             return xp.reshape(factors.apply(xp.reshape(vector, (1, dn, d0))), (-1,))
 
         result = top_eigenpairs(gram_product, dn * d0, 1, start=start, tol=tol, method=method)
@@ -244,7 +244,7 @@ def sharpness(
 
 
 def hessian_extremes(
-    weights: Sequence[Any],
+    weights: Sequence[Array],
     moments: Moments | None = None,
     *,
     seed: int = 0,
@@ -268,7 +268,7 @@ def hessian_extremes(
     dim = parameter_count(weights)
     operator = hessian_operator(weights, moments)
 
-    def product(vector: Any) -> Any:
+    def product(vector: Array) -> Array:
         return flatten(operator(unflatten(vector, weights)))
 
     return operator_extremes(
@@ -277,11 +277,11 @@ def hessian_extremes(
 
 
 def operator_extremes(
-    product: Callable[[Any], Any],
+    product: Callable[[Array], Array],
     dim: int,
-    unflatten_vector: Callable[[Any], list[Any]],
+    unflatten_vector: Callable[[Array], list[Array]],
     *,
-    like: Any,
+    like: Array,
     seed: int = 0,
     tol: float = 1e-10,
     max_products: int | None = None,
@@ -310,7 +310,7 @@ def operator_extremes(
     return Extremes(ends[0], ends[1])
 
 
-def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, seed: int = 0) -> float:
+def sharpness_ratio(weights: Sequence[Array], moments: Moments | None = None, *, seed: int = 0) -> float:
     """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, whitened).
 
     Theory ids sharpness-lower-bound and balanced-attains-bound: >= 1 at every global

@@ -57,6 +57,7 @@ from wideminima._progress import eta_seconds, format_seconds, render_bar
 from wideminima.errors import InputError
 
 from ._backend import check_seed
+from .arrays import Array
 from .inits import init_weights
 from .metrics import imbalance, path_gains
 from .mlp import MLP
@@ -288,7 +289,7 @@ def _norm(grads: list[np.ndarray]) -> float:
 
 def train(
     model: str | MLP,
-    data: Moments | tuple[Any, Any],
+    data: Moments | tuple[Array, Array],
     *,
     widths: Sequence[int] | None = None,
     optimizer: str = "gd",
@@ -296,7 +297,7 @@ def train(
     steps: int,
     batch_size: int | None = None,
     schedule: Schedule | str | None = None,
-    init: str | Sequence[Any] | None = None,
+    init: str | Sequence[Array] | None = None,
     init_scale: float = 1e-3,
     seed: int = 0,
     tol: float = DEFAULT_TOL,
@@ -413,7 +414,7 @@ class _Logger:
     and lambda_max, lambda_min every ``sharpness_every`` steps."""
 
     def __init__(
-        self, kind: str, net: MLP, moments: Moments | None, x: Any, y: Any, log_every: int, sharpness_every: int, seed: int
+        self, kind: str, net: MLP, moments: Moments | None, x: Array, y: Array, log_every: int, sharpness_every: int, seed: int
     ) -> None:
         self.kind, self.net, self.moments, self.x, self.y = kind, net, moments, x, y
         self.log_every, self.sharpness_every, self.seed = log_every, sharpness_every, seed
