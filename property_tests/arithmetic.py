@@ -41,12 +41,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 
 from wideminima.numeric.gram import column_major, gram_matrix
 from wideminima.numeric.network import products_after, products_before
@@ -69,7 +70,7 @@ class Arithmetic:
         yield
 
     # --- conversion -------------------------------------------------------------------
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         """``value`` (float64 array or list of numbers) as an array of this arithmetic, exactly."""
         raise NotImplementedError
 
@@ -77,7 +78,7 @@ class Arithmetic:
         """A Python number (int, float or Fraction) as a number of this arithmetic, exactly."""
         raise NotImplementedError
 
-    def matrices(self, arrays: Any) -> list[np.ndarray]:
+    def matrices(self, arrays: Sequence[npt.ArrayLike]) -> list[np.ndarray]:
         """A list of float64 arrays (e.g. the layers) converted with :meth:`array`."""
         return [self.array(a) for a in arrays]
 
@@ -145,7 +146,7 @@ class Float64(Arithmetic):
 
     name = "float64"
 
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         return np.array(value, dtype=np.float64)
 
     def scalar(self, value: Any) -> float:
@@ -188,7 +189,7 @@ class _Mpmath(Arithmetic):
         finally:
             self.ctx.prec = saved
 
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         a = np.asarray(value, dtype=np.float64)
         out = np.empty(a.shape, dtype=object)
         for index, x in np.ndenumerate(a):

@@ -9,20 +9,22 @@ hessian-gauss-newton, balanced-attains-bound.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from wideminima.errors import InputError
 from wideminima.numeric.gram import column_major, gram_matrix
+from wideminima.numeric.moments import Moments
 from wideminima.numeric.network import check_weights
 
 from ._checks import check_depth, check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
-from .matrix import chain_product, concrete_network
+from .matrix import MatrixNetwork, chain_product, concrete_network
 from .multiprecision import mp_lambda_max
 
 __all__ = [
@@ -61,13 +63,13 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol, float], *, dps: int = DEFAULT
     return sp.sympify(expr).subs(exact).evalf(dps)
 
 
-def _network(weights: Any, moments: Any) -> Any:
+def _network(weights: Sequence[npt.ArrayLike], moments: Moments | None) -> MatrixNetwork:
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     sx, target = exact_moments(moments, chain_product(ws))
     return concrete_network(ws, target=target, sigma_x=sx)
 
 
-def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_loss(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """L(W) - L* = 1/2 tr((W_{N:1} - T) Sigma_x (W_{N:1} - T)^T) to ``dps`` digits (exact rational first).
 
     >>> import numpy as np
@@ -80,7 +82,7 @@ def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -
         return mpmath.mpf(value.p) / value.q
 
 
-def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> list[Any]:
+def precise_gradient(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> list[Any]:
     """[dL/dW_1, ..., dL/dW_N] (dL/dW_k = A_k^T (W_{N:1} - T) Sigma_x B_k^T) as mpmath matrices.
 
     >>> import numpy as np
@@ -93,7 +95,7 @@ def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DP
     return [_to_mp(net.gradient_block(k), dps) for k in range(1, net.depth + 1)]
 
 
-def precise_hessian(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_hessian(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """The full Hessian (residual term included) as an mpmath matrix; exact rational before rounding.
 
     Parameter order: layer by layer, each layer column-major (``wideminima.symbolic.matrix``).
@@ -111,7 +113,7 @@ def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
         return vec * root * vec.T
 
 
-def _gram_array(weights: Any, sigma_x: Any, dps: int) -> np.ndarray:
+def _gram_array(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None, dps: int) -> np.ndarray:
     """G (column-major vec) as a NumPy object array of mpf at ``dps + 10`` digits (call inside ``mpmath.workdps(dps + 10)``).
 
     A_k and B_k are exact rational products rounded once; Sigma_x^{1/2} is :func:`_sigma_sqrt`.
@@ -132,7 +134,7 @@ def _object_array(m: Any) -> np.ndarray:
     return np.array(m.tolist(), dtype=object)
 
 
-def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_output_gram(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum).
 
     Column-major vec, like the rest of this engine: formed by
@@ -145,7 +147,7 @@ def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT
         return mpmath.matrix(_gram_array(weights, sigma_x, dps).tolist())
 
 
-def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_sharpness(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """lambda_max of the Hessian at a global minimum, to ``dps`` digits, via the output gram.
 
     Raises NotAGlobalMinimumError / NoExactFactorizationError when the point is not a global minimum.
@@ -165,7 +167,7 @@ def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_D
         return +top
 
 
-def precise_flattest_sharpness(target: Any, depth: int, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_flattest_sharpness(target: npt.ArrayLike, depth: int, *, dps: int = DEFAULT_DPS) -> Any:
     """N s^(2 - 2/N), s the largest singular value of the exact T, to ``dps`` digits (whitened data).
 
     >>> import numpy as np

@@ -26,14 +26,17 @@ Infinite widths (the loss never exceeds the level along the line) are ``mpmath.i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
+from wideminima.numeric.moments import Moments
 from wideminima.numeric.network import check_weights
 
 from ._checks import check_dps
@@ -64,7 +67,7 @@ class Width:
         return self.forward / self.quadratic
 
 
-def _inputs(weights: Any, moments: Any, direction: Any, delta: Any) -> tuple[list, list, sp.Matrix, sp.Matrix, sp.Rational]:
+def _inputs(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float) -> tuple[list, list, sp.Matrix, sp.Matrix, sp.Rational]:
     ws = check_weights(weights)
     if isinstance(direction, np.ndarray) and direction.ndim == 1:
         sizes = np.cumsum([0] + [w.size for w in ws])
@@ -154,7 +157,7 @@ def _curvature(p: sp.Poly) -> sp.Rational:
     return 2 * p.coeff_monomial(p.gen**2)
 
 
-def exact_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps: int = 50) -> Width:
+def exact_width(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float, *, dps: int = 50) -> Width:
     """Exact widths of W along the unit direction u = D/||D|| at loss tolerance delta (``dps`` digits).
 
     ``weights`` [W_1..W_N] and ``direction`` [D_1..D_N] (same shapes, or one flat vector in
@@ -196,7 +199,7 @@ def exact_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps
         )
 
 
-def quadratic_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps: int = 50) -> Any:
+def quadratic_width(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float, *, dps: int = 50) -> Any:
     """sqrt(2 delta / (u^T H u)) at a global minimum, u = D/||D||; exact u^T H u, ``dps`` digits.
 
     Raises NotAGlobalMinimumError away from minima and NoExactFactorizationError when a
