@@ -24,6 +24,7 @@ __all__ = ["MINIMUM_RTOL", "check_global_minimum", "exact_moments", "rational_ma
 # are visibly not minima.
 MINIMUM_RTOL = 1e-10
 
+
 def rational_matrix(x: npt.ArrayLike, name: str) -> sp.ImmutableMatrix:
     """The float64 matrix ``x`` with every entry converted exactly to a Rational.
 
@@ -37,6 +38,7 @@ def rational_matrix(x: npt.ArrayLike, name: str) -> sp.ImmutableMatrix:
         raise InputError(f"{name} has non-finite entries (NaN or inf)")
     return sp.ImmutableMatrix(a.shape[0], a.shape[1], [sp.Rational(float(v)) for v in a.reshape(-1)])
 
+
 def exact_moments(moments: Moments | None, product: sp.MatrixBase) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
     """(Sigma_x, T) exactly; ``moments`` None means whitened with T = ``product``."""
     if moments is None:
@@ -46,6 +48,7 @@ def exact_moments(moments: Moments | None, product: sp.MatrixBase) -> tuple[sp.I
     if target.shape != product.shape:
         raise InputError(f"T has shape {target.shape} but the network maps {product.cols} -> {product.rows}")
     return sx, target
+
 
 def check_global_minimum(weights: list[sp.MatrixBase], target: sp.MatrixBase) -> None:
     """Raise unless the exact product of ``weights`` equals ``target`` to MINIMUM_RTOL relative.
