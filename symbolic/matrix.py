@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -44,7 +45,7 @@ from wideminima.numeric.gram import column_major, gram_matrix
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
-__all__ = ["MatrixNetwork", "chain_product", "commutation_matrix", "concrete_network", "kron", "matrix_network", "output_gram", "vec"]
+__all__ = ["MatrixNetwork", "chain_product", "commutation_matrix", "concrete_network", "kron", "matrix_network", "object_array", "output_gram", "vec"]
 
 
 def vec(x: sp.MatrixBase) -> sp.ImmutableMatrix:
@@ -103,19 +104,21 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     mats = [sp.Matrix(w) for w in weights]
     d0, dn = mats[0].cols, mats[-1].rows
     c = sp.eye(d0) if sigma_x_sqrt is None else sp.Matrix(sigma_x_sqrt)
-    after = [_object_array(chain_product(mats[k + 1 :], mats[k].rows)) for k in range(len(mats))]
-    before = [_object_array(chain_product(mats[:k], d0) * c) for k in range(len(mats))]
+    after = [object_array(chain_product(mats[k + 1 :], mats[k].rows)) for k in range(len(mats))]
+    before = [object_array(chain_product(mats[:k], d0) * c) for k in range(len(mats))]
     permuted = column_major(gram_matrix(after, before), dn, d0)
     return sp.ImmutableMatrix(permuted.shape[0], permuted.shape[1], [sp.expand(x) for x in permuted.reshape(-1)])
 
 
-def _object_array(m: sp.MatrixBase) -> np.ndarray:
-    """The entries of ``m`` in a NumPy object array of the same shape."""
-    out = np.empty(m.shape, dtype=object)
-    for i in range(m.rows):
-        for j in range(m.cols):
-            out[i, j] = m[i, j]
-    return out
+def object_array(m: Any) -> np.ndarray:
+    """A SymPy or mpmath matrix (anything with ``tolist()``) as a NumPy object array of its entries, same shape.
+
+    The boundary conversion to :func:`wideminima.numeric.gram.gram_matrix`, which works on NumPy arrays.
+
+    >>> object_array(sp.Matrix([[1, 2]])).shape
+    (1, 2)
+    """
+    return np.array(m.tolist(), dtype=object).reshape(len(m.tolist()), -1)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from wideminima.numeric.network import check_weights
 
 from ._checks import check_depth, check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
-from .matrix import MatrixNetwork, chain_product, concrete_network
+from .matrix import MatrixNetwork, chain_product, concrete_network, object_array
 from .multiprecision import mp_lambda_max
 
 __all__ = [
@@ -123,15 +123,10 @@ def _gram_array(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None,
     sx = sp.eye(d0) if sigma_x is None else rational_matrix(sigma_x, "Sigma_x")
     if sx.shape != (d0, d0):
         raise InputError(f"Sigma_x has shape {sx.shape}, expected {(d0, d0)}")
-    c = _object_array(_sigma_sqrt(sx, dps))
-    after = [_object_array(_to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)) for k in range(len(ws))]
-    before = [_object_array(_to_mp(chain_product(ws[:k], d0), dps + 10)) @ c for k in range(len(ws))]
+    c = object_array(_sigma_sqrt(sx, dps))
+    after = [object_array(_to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)) for k in range(len(ws))]
+    before = [object_array(_to_mp(chain_product(ws[:k], d0), dps + 10)) @ c for k in range(len(ws))]
     return column_major(gram_matrix(after, before), ws[-1].rows, d0)
-
-
-def _object_array(m: Any) -> np.ndarray:
-    """An mpmath matrix as a NumPy object array of its mpf entries."""
-    return np.array(m.tolist(), dtype=object)
 
 
 def precise_output_gram(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None = None, *, dps: int = DEFAULT_DPS) -> Any:
