@@ -18,12 +18,13 @@ from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
 from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
-from .training import Schedule, TrainResult, train
+from .training import Schedule, TrainResult, TrainStatus, train
 
 __all__ = [
     "MLP",
     "Schedule",
     "TrainResult",
+    "TrainStatus",
     "balanced_init",
     "gaussian_init",
     "he_init",

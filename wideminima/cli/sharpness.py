@@ -37,7 +37,7 @@ from wideminima.numeric import (
 )
 from wideminima.numeric._backend import overflow_as_input_error
 from wideminima.numeric.files import load_data, load_weights
-from wideminima.numeric.hessian import _resolve
+from wideminima.numeric.hessian import resolve_network
 from wideminima.types import Array
 
 __all__ = ["configure", "run", "summarize"]
@@ -58,7 +58,7 @@ def _finite_or_none(value: float) -> float | None:
 
 def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int = 0) -> dict[str, Any]:
     """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
     if min(dims) < rank:
