@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.io import save_npz
 
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
@@ -191,8 +192,6 @@ def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[st
 def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out_dir: str | Path,
                         profile: str, seed: int) -> Path:
     """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` atomically; return the path."""
-    from wideminima.io import save_npz
-
     layout, arrays = encode(instance)
     meta = {"claim": claim.id, "kind": claim.kind, "source": claim.source, "profile": profile, "seed": seed,
             **evaluation.as_dict(), "certified_by": claim.certified_by}
@@ -238,7 +237,7 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import HypothesisException
 
-    from .profiles import register_profiles
+    from .profiles import register_profiles  # imports Hypothesis, which importing the engine must not
 
     register_profiles()
     start = time.perf_counter()

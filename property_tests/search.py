@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.numeric import balanced_minimum, output_gram
 
 __all__ = ["Optimum", "minimize_over_minima", "gauge_point"]
 
@@ -100,8 +101,6 @@ def gauge_point(base: Sequence[np.ndarray], params: np.ndarray) -> list[np.ndarr
 
 
 def _sharpness(weights: list[np.ndarray], sigma_x: np.ndarray | None) -> float:
-    from wideminima.numeric import output_gram
-
     g = np.asarray(output_gram(weights, sigma_x))
     return float(np.linalg.eigvalsh((g + g.T) / 2)[-1])
 
@@ -139,8 +138,6 @@ def minimize_over_minima(
     ``widths`` = [d_0, ..., d_N] with hidden widths >= rank(T). ``max_evaluations``
     is per restart. ``optimizer``: "auto" (SciPy if installed), "scipy" or "builtin".
     """
-    from wideminima.numeric import balanced_minimum
-
     t = np.asarray(target, dtype=np.float64)
     if not (isinstance(restarts, int) and restarts >= 1):
         raise InputError(f"restarts={restarts!r} must be an integer >= 1")
