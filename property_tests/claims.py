@@ -28,13 +28,14 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from wideminima.errors import InputError
 
-__all__ = ["Claim", "claim", "KINDS", "DEFAULT_BUDGET", "registered_claims", "forget_claims"]
+__all__ = ["Claim", "ClaimKind", "claim", "KINDS", "DEFAULT_BUDGET", "registered_claims", "forget_claims"]
 
-KINDS = ("theorem", "empirical", "conjecture")
+ClaimKind = Literal["theorem", "empirical", "conjecture"]
+KINDS: tuple[str, ...] = get_args(ClaimKind)
 
 # Default float64 error budget of a margin, relative: a margin built from the
 # eigenvalues of an n x n matrix (n <= 100) with entries of condition <= 1e4 is
@@ -72,7 +73,7 @@ class Claim:
     """
 
     id: str
-    kind: str
+    kind: ClaimKind
     statement: str
     strategy: Any
     margin: Callable[[Any, Any], Any]
@@ -113,7 +114,7 @@ def claim(
     id: str,  # noqa: A002 - the claim's id is called id everywhere in the toolkit
     strategy: Any,
     statement: str = "",
-    kind: str = "conjecture",
+    kind: ClaimKind = "conjecture",
     budget: float | Callable[[Any], float] = DEFAULT_BUDGET,
     exact: bool = True,
     certified_by: str | None = None,

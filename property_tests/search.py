@@ -35,14 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from wideminima.errors import InputError
 from wideminima.numeric import balanced_minimum, output_gram
 
-__all__ = ["Optimum", "minimize_over_minima", "gauge_point"]
+__all__ = ["Optimum", "OptimizerChoice", "OptimizerUsed", "minimize_over_minima", "gauge_point"]
+
+OptimizerChoice = Literal["auto", "scipy", "builtin"]  # what minimize_over_minima is asked to use
+OptimizerUsed = Literal["scipy-nelder-mead", "builtin-es"]  # what it used (Optimum.optimizer)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class Optimum:
     weights: list[np.ndarray]
     restart_values: list[float]
     gap: float | None
-    optimizer: str
+    optimizer: OptimizerUsed
     evaluations: int
 
 
@@ -131,7 +134,7 @@ def minimize_over_minima(
     spread: float = 1.0,
     max_evaluations: int = 4000,
     lower_bound: float | None = None,
-    optimizer: str = "auto",
+    optimizer: OptimizerChoice = "auto",
 ) -> Optimum:
     """Minimize ``quantity(weights)`` (default: sharpness lambda_max under ``sigma_x``) over minima of ``target``.
 
@@ -143,7 +146,7 @@ def minimize_over_minima(
         raise InputError(f"restarts={restarts!r} must be an integer >= 1")
     if not (isinstance(max_evaluations, int) and max_evaluations >= 10):
         raise InputError(f"max_evaluations={max_evaluations!r} must be an integer >= 10")
-    if optimizer not in ("auto", "scipy", "builtin"):
+    if optimizer not in get_args(OptimizerChoice):
         raise InputError(f"optimizer={optimizer!r} must be auto, scipy or builtin")
     base = balanced_minimum(t, list(widths))
     sx = None if sigma_x is None else np.asarray(sigma_x, dtype=np.float64)
