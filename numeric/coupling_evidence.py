@@ -33,8 +33,11 @@ def scrambled(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     >>> np.round(np.linalg.svd(scrambled(w, np.random.default_rng(0)), compute_uv=False), 12)
     array([3., 1.])
     """
-    s = np.linalg.svd(w, compute_uv=False)
-    m, n = w.shape
+    return _with_random_frames(np.linalg.svd(w, compute_uv=False), w.shape, rng)
+
+
+def _with_random_frames(s: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    m, n = shape
     core = np.zeros((m, n))
     core[: s.size, : s.size] = np.diag(s)
     return haar_orthogonal(rng, m) @ core @ haar_orthogonal(rng, n).T
@@ -42,7 +45,9 @@ def scrambled(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def null_coupling(w_k: np.ndarray, w_next: np.ndarray, rng: np.random.Generator, draws: int) -> np.ndarray:
     """``draws`` coupling scores of (scrambled(W_k), scrambled(W_{k+1})): the null of one layer pair, shape (draws,)."""
-    return np.array([float(coupling([scrambled(w_k, rng), scrambled(w_next, rng)])[0]) for _ in range(draws)])
+    s_k, s_next = np.linalg.svd(w_k, compute_uv=False), np.linalg.svd(w_next, compute_uv=False)  # once per pair
+    return np.array([float(coupling([_with_random_frames(s_k, w_k.shape, rng),
+                                     _with_random_frames(s_next, w_next.shape, rng)])[0]) for _ in range(draws)])
 
 
 @dataclass(frozen=True)
