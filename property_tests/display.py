@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .engine import ClaimResult, VerifyResult
+from .engine import ClaimResult, ClaimStatus, VerifyResult
 
 __all__ = ["format_row", "format_header", "format_summary"]
 
@@ -21,9 +21,9 @@ def format_row(row: ClaimResult) -> str:
     worst = "-" if row.worst_margin is None else f"{row.worst_margin:.3g}"
     cells = (row.id, row.kind, str(row.examples), worst, row.status, f"{row.seconds:.2f}")
     line = "  ".join(f"{c:<{w}}" if i < 2 or i == 4 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, _WIDTHS)))
-    if row.status == "refuted" and row.counterexample:
+    if row.status == ClaimStatus.REFUTED and row.counterexample:
         line += f"\n    counterexample: {row.counterexample['file']}; reproduce: {row.reproduce}"
-    elif row.status == "error":
+    elif row.status == ClaimStatus.ERROR:
         line += f"\n    {row.message}"
     if row.unconfirmed:
         line += f"\n    {row.unconfirmed} negative 50-digit margin(s) could not be certified in intervals"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import zlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import ModuleType
 from typing import Any
 
@@ -28,6 +29,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 __all__ = [
+    "CheckVerdict",
     "MODES",
     "EXPERIMENT_MODULES",
     "Task",
@@ -81,6 +83,21 @@ class Check:
     value: float
     bound: str
     passed: bool
+
+    @property
+    def verdict(self) -> CheckVerdict:
+        """pass; else FAIL for a theorem and "not seen" for an empirical law."""
+        if self.passed:
+            return CheckVerdict.PASS
+        return CheckVerdict.FAIL if self.kind == "theorem" else CheckVerdict.NOT_SEEN
+
+
+class CheckVerdict(StrEnum):
+    """The verdict column of the report's checks table (the strings are the report's)."""
+
+    PASS = "pass"
+    FAIL = "FAIL"
+    NOT_SEEN = "not seen"
 
 
 @dataclass(frozen=True)
