@@ -1,6 +1,6 @@
 """The theory's quantities at a :class:`~wideminima.property_tests.instances.Minimum`, in any arithmetic.
 
-These evaluate the formulas of theory.md in the arithmetic ``ctx`` of
+These evaluate the formulas of theorems.md in the arithmetic ``ctx`` of
 :mod:`wideminima.property_tests.arithmetic`, from the instance's float64 numbers
 taken exactly, so a margin built from them can be re-evaluated at 50 digits and
 enclosed in intervals. In float64 they agree with the numeric engine
