@@ -11,6 +11,7 @@ from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessia
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
+from .operator import MatvecOperator, SymmetricOperator
 from .metrics import NearBalance, coupling, flattest_path, imbalance, layer_gains, near_balance, path_gains, path_residuals
 from .flattest_general import FlattestValue, carrier_sharpness, flattest_value
 from .minima import (
@@ -26,12 +27,13 @@ from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
 from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
-from .training import Schedule, TrainResult, train
+from .training import Schedule, TrainResult, TrainStatus, train
 
 __all__ = [
     "MLP",
     "Schedule",
     "TrainResult",
+    "TrainStatus",
     "balanced_init",
     "gaussian_init",
     "he_init",
@@ -81,6 +83,8 @@ __all__ = [
     "hessian_trace",
     "hessian_vector_product",
     "hutchinson_trace",
+    "MatvecOperator",
+    "SymmetricOperator",
     "imbalance",
     "layer_gains",
     "linear_teacher_data",

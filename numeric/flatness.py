@@ -17,15 +17,16 @@ top right singular vector this is N s^(2-2/N).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import as_float_array, to_numpy
 from .flattest_general import flattest_value
 from .moments import Moments
+from .network import check_weights, end_to_end
 
 __all__ = [
     "top_singular_pair",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-def numerical_rank(matrix: Any) -> int:
+def numerical_rank(matrix: Array) -> int:
     """rank of ``matrix``: singular values above max(shape) * eps * sigma_1 (NumPy's default rule)."""
     sv = np.linalg.svd(to_numpy(matrix), compute_uv=False)
     if sv.size == 0 or sv[0] == 0.0:
@@ -45,7 +46,7 @@ def numerical_rank(matrix: Any) -> int:
     return int(np.sum(sv > max(np.shape(matrix)) * np.finfo(np.float64).eps * sv[0]))
 
 
-def top_singular_pair(target: Any) -> tuple[float, np.ndarray, np.ndarray]:
+def top_singular_pair(target: Array) -> tuple[float, np.ndarray, np.ndarray]:
     """(s, u, v): the largest singular value of T and unit vectors with T v = s u, T^T u = s v.
 
     Signs are fixed so that the largest-magnitude entry of v is positive (reproducible).
@@ -61,7 +62,7 @@ def top_singular_pair(target: Any) -> tuple[float, np.ndarray, np.ndarray]:
     return float(sv[0]), sign * u, sign * v
 
 
-def flattest_sharpness(target: Any, depth: int) -> float:
+def flattest_sharpness(target: Array, depth: int) -> float:
     """N s^(2 - 2/N): the smallest lambda_max over all global minima, whitened data (balanced-attains-bound).
 
     >>> flattest_sharpness(np.diag([4.0, 1.0]), 2)   # 2 * 4^(1)
@@ -73,7 +74,7 @@ def flattest_sharpness(target: Any, depth: int) -> float:
     return float(depth * s ** (2.0 - 2.0 / depth))
 
 
-def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
+def flattest_bound(weights: Array, moments: Moments | None = None) -> float:
     """The flattest sharpness over all global minima of this depth and data: a proven lower bound, attained.
 
     Whitened (or ``moments`` None): N s^(2-2/N) (balanced-attains-bound). Otherwise
@@ -84,8 +85,6 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
     depth = len(weights)
     if moments is None or moments.is_whitened:
         if moments is None:
-            from .network import check_weights, end_to_end
-
             target = to_numpy(end_to_end(check_weights(weights)))
         else:
             target = moments.target
@@ -93,7 +92,7 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
     return flattest_value(moments.target, moments.sigma_x, depth).value
 
 
-def balanced_sharpness(target: Any, sigma_x: Any, depth: int) -> float:
+def balanced_sharpness(target: Array, sigma_x: Array | None, depth: int) -> float:
     """lambda_max at every balanced global minimum, for any Sigma_x (theory id balanced-sharpness-general).
 
     B = lambda_max(Sigma_x^{1/2} V diag(c) V^T Sigma_x^{1/2}), c_j = sum_{k=1}^N s^(2(N-k)/N) sigma_j^(2(k-1)/N)

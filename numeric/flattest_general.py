@@ -44,6 +44,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import as_float_array
+from .moments import Moments
 
 __all__ = ["FlattestValue", "flattest_value", "carrier_sharpness", "dual_scale_to_carrier"]
 
@@ -104,8 +105,6 @@ def _problem(target: Any, sigma_x: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
     t = as_float_array(target, "T", ndim=2)
     if sigma_x is None:
         return t, np.eye(t.shape[1]), t
-    from .moments import Moments
-
     moments = Moments.from_target(t, sigma_x)  # validates: square, symmetric, positive definite
     return t, moments.sigma_x, t @ moments.sigma_x_sqrt
 

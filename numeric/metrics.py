@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import to_numpy
 from .flatness import flattest_sharpness, near_balance_interval, top_singular_pair
@@ -32,11 +32,11 @@ _EPS = float(np.finfo(np.float64).eps)
 _CLUSTER = 1e-8
 
 
-def _numpy_weights(weights: Sequence[Any]) -> list[np.ndarray]:
+def _numpy_weights(weights: Sequence[Array]) -> list[np.ndarray]:
     return [to_numpy(w) for w in check_weights(weights)]
 
 
-def path_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+def path_gains(weights: Sequence[Array], v: Array = None) -> np.ndarray:
     """[g_0, ..., g_N], g_k = ||W_{k:1} v|| (g_0 = 1; g_N = s when v is the top right singular vector).
 
     >>> path_gains([np.diag([2.0, 1.0]), np.diag([3.0, 1.0])]).tolist()
@@ -56,7 +56,7 @@ def path_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
     return np.array(gains)
 
 
-def layer_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+def layer_gains(weights: Sequence[Array], v: Array = None) -> np.ndarray:
     """[r_1, ..., r_N], r_k = g_k / g_{k-1} (theory id near-balance).
 
     Raises InputError when the path dies (some g_{k-1} = 0), where the ratios are undefined.
@@ -70,7 +70,7 @@ def layer_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
     return gains[1:] / gains[:-1]
 
 
-def imbalance(weights: Sequence[Any]) -> np.ndarray:
+def imbalance(weights: Sequence[Array]) -> np.ndarray:
     """[||W_{k+1}^T W_{k+1} - W_k W_k^T||_F / (||W_{k+1}^T W_{k+1}||_F + ||W_k W_k^T||_F)]_{k=1..N-1}, in [0, 1].
 
     Zero exactly at balanced points; scale-free (relative to the two layers' own size; 0 when both vanish).
@@ -100,7 +100,7 @@ def _clusters(sv: np.ndarray, floor: float) -> list[np.ndarray]:
     return [np.array(g) for g in groups]
 
 
-def coupling(weights: Sequence[Any]) -> np.ndarray:
+def coupling(weights: Sequence[Array]) -> np.ndarray:
     """[c_1, ..., c_{N-1}] in [0, 1]: how much W_k's outputs line up with W_{k+1}'s inputs.
 
     c_k = max |<x, y>| over unit x in a left singular subspace of W_k and unit y in
@@ -129,7 +129,7 @@ def coupling(weights: Sequence[Any]) -> np.ndarray:
     return np.array(out)
 
 
-def flattest_path(weights: Sequence[Any], sigma_x: Any = None) -> tuple[np.ndarray, float]:
+def flattest_path(weights: Sequence[Array], sigma_x: Array | None = None) -> tuple[np.ndarray, float]:
     """(x_0, G): the unit input direction of the path that carries the signal at a flattest minimum, and its gain.
 
     Whitened (``sigma_x`` None): x_0 = v, the top right singular vector of T = W_{N:1},
@@ -149,7 +149,7 @@ def flattest_path(weights: Sequence[Any], sigma_x: Any = None) -> tuple[np.ndarr
     return x0, float(np.linalg.norm(target @ x0))
 
 
-def path_residuals(weights: Sequence[Any], sigma_x: Any = None) -> np.ndarray:
+def path_residuals(weights: Sequence[Array], sigma_x: Array | None = None) -> np.ndarray:
     """Residuals of the coupling-at-flattest relations, one per layer, scale-free.
 
     With (x_0, G) from :func:`flattest_path` (whitened: the top right singular vector of
@@ -190,7 +190,7 @@ class NearBalance:
     in_band: bool
 
 
-def near_balance(weights: Sequence[Any], lambda_max: float, sigma_x: Any = None) -> NearBalance:
+def near_balance(weights: Sequence[Array], lambda_max: float, sigma_x: Array | None = None) -> NearBalance:
     """Where the layer gains of a global minimum sit in the near-balance band (theory id near-balance).
 
     Gains r_k along the path of :func:`flattest_path` (whitened: the top right singular

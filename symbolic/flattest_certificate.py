@@ -31,6 +31,7 @@ import mpmath
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.numeric.flattest_general import flattest_value
 
 from ._checks import check_depth, check_dps
 from .certificates import _cholesky_succeeds, _interval_digits, interval_cholesky
@@ -123,8 +124,6 @@ def certify_flattest_value(target: Any, sigma_x: Any, depth: int, *, factor: Any
     >>> mpmath.nstr(c.value, 25), c.digits > 28     # F = 2 sqrt(2.5 * 2.5): v mixes both axes
     ('5.0', True)
     """
-    from wideminima.numeric.flattest_general import flattest_value
-
     n = check_depth(depth)
     dps = check_dps(dps)
     t_np = np.asarray(target, dtype=np.float64)

@@ -22,8 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import Moments, balanced_sharpness, flattest_value, sharpness, train
+from wideminima.random import haar_orthogonal
+
 from .common import TRAINED_RTOL, resnet_target, spread, unit_vector
 from .e1_minima import INITS
+from .figures import label_axes, new_figure, publish
+from .fixed_projection import fixed_projection_sharpness, train_fixed_projection
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E7"
@@ -53,8 +58,6 @@ NOT_FLATTEST = 0.01
 
 def covariance(rng: np.random.Generator, d: int, log_condition: float) -> np.ndarray:
     """Sigma_x = Q diag(e^(-c/2) .. e^(c/2)) Q^T (log-spaced, condition e^c), Q Haar-random."""
-    from wideminima.random import haar_orthogonal
-
     q = haar_orthogonal(rng, d)
     sigma = (q * np.exp(np.linspace(-log_condition / 2, log_condition / 2, d))) @ q.T
     return (sigma + sigma.T) / 2
@@ -82,8 +85,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 
 def _moments(params: dict[str, Any], target: np.ndarray, sigma: np.ndarray) -> Any:
-    from wideminima.numeric import Moments
-
     if params["data"] == "population":
         return Moments.from_target(target, sigma)
     rng = np.random.default_rng([params["data_seed"], 1])
@@ -94,8 +95,6 @@ def _moments(params: dict[str, Any], target: np.ndarray, sigma: np.ndarray) -> A
 
 
 def _linear_run(params: dict[str, Any], seed: int) -> dict[str, Any]:
-    from wideminima.numeric import balanced_sharpness, flattest_value, sharpness, train
-
     rng = np.random.default_rng(params["data_seed"])
     target = resnet_target(rng, WIDTH)
     sigma = covariance(rng, WIDTH, params["log_condition"])
@@ -118,10 +117,6 @@ def _linear_run(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def _marion_chizat_run(params: dict[str, Any]) -> dict[str, Any]:
-    from wideminima.numeric import flattest_value
-
-    from .fixed_projection import fixed_projection_sharpness, train_fixed_projection
-
     rng = np.random.default_rng(params["data_seed"])
     w_star = unit_vector(rng, WIDTH)  # ||w*|| = 1 as in Marion & Chizat
     projection = unit_vector(rng, WIDTH)
@@ -159,8 +154,6 @@ def _median(values: list[Any]) -> float | None:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Tables of lambda_max / F (and / B) by init, data, condition and depth; a figure; the theorem checks."""
-    from .figures import label_axes, new_figure, publish
-
     groups = _groups(records)
     rows = []
     for (name, data, c, n), rs in sorted(groups.items()):
