@@ -117,6 +117,32 @@ def test_coupling_relations_catch_a_1e_6_error(tmp_path) -> None:
     assert row.counterexample["enclosure"][1] < 0
 
 
+def test_general_coupling_relations_catch_a_1e_6_error(tmp_path) -> None:
+    # coupling-at-flattest-general: the same linear check along the path from Sigma_x^{1/2} v* at carrier minima
+    from wideminima.property_tests.theorems.coupling_at_flattest_general import coupling_general_relations
+
+    wrong = Claim(id="general-coupled-gain-off-by-1e-6", kind="conjecture", statement="",
+                  strategy=lambda: global_minima(kind="flattest_unbalanced", whitened=False, min_depth=2, max_depth=4,
+                                                 max_width=3),
+                  margin=lambda m, ctx: ctx.minimum(coupling_general_relations(m, ctx, gain_factor=1 + 1e-6)),
+                  budget=gram_budget)
+    row = verify_claim(wrong, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted", (row.message, row.worst_margin)
+    assert row.counterexample["enclosure"][1] < 0
+
+
+def test_general_flattest_bound_is_f_in_every_arithmetic() -> None:
+    """quantities.flattest_bound of a non-whitened instance is F(T, Sigma_x, N) (not the whitened formula)."""
+    rng = np.random.default_rng(4)
+    t = rng.standard_normal((2, 3))
+    f = rng.standard_normal((3, 3)) + 2 * np.eye(3)
+    m = Minimum(numeric.flattest_minimum(t, [3, 3, 3, 2], f @ f.T, rng), f, "flattest_unbalanced")
+    exact = numeric.flattest_value(m.target, m.sigma_x, 3).value
+    assert float(flattest_bound(m, FLOAT64)) == pytest.approx(exact, rel=1e-14)
+    # the carrier is flattest: lambda_max = F up to the rounding of its layers
+    assert float(sharpness(m, FLOAT64)) == pytest.approx(exact, rel=1e-13)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_quantities_agree_with_the_numeric_engine(seed: int) -> None:
     rng = np.random.default_rng(seed)
