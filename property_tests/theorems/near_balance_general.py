@@ -61,9 +61,9 @@ near_balance_general = claim(
     statement="any Sigma_x = F F^T, any global minimum, w the witness of F(T, Sigma_x, N), x = F w, u = T x / ||T x||, "
               "t = u^T T x, g_k = ||W_{k:1} x||: t^2 sum_k (g_{k-1}/g_k)^2 <= lambda_max, and rho_k = (g_N/g_0)^(2/N) "
               "(g_{k-1}/g_k)^2 obeys rho_k + (N-1) rho_k^(-1/(N-1)) <= (g_N/g_0)^(2/N) lambda_max / t^2 "
-              "(= (1 + delta) N with delta = lambda_max / F - 1 at the exact witness); forward direction only. "
+              "(= (1 + delta) N with delta = lambda_max / F - 1 at the exact witness); forward direction only, N >= 2. "
               "Holds for every unit w, so the float64 witness certifies",
-    strategy=lambda: global_minima(whitened=False, max_depth=5, max_width=3),
+    strategy=lambda: global_minima(whitened=False, min_depth=2, max_depth=5, max_width=3),
     budget=gram_budget,
     certified_by=INTERVAL_CERTIFICATE,
 )(near_balance_general_margin)
