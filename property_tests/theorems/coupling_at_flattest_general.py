@@ -5,14 +5,13 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from wideminima.numeric.network import products_after
-
 from ..arithmetic import Arithmetic
 from ..claims import claim
 from ..instances import Minimum
 from ..quantities import flattest_exponent, layers, sharpness
 from ..strategies import global_minima
 from .budgets import INTERVAL_CERTIFICATE, gram_budget, representation_tolerance
+from .coupling_at_flattest import cosine_margins
 from .flattest_value_general import CARRIER_LABEL
 from .near_balance_general import flattest_path_start
 
@@ -53,11 +52,7 @@ def coupling_general_margin(m: Minimum, ctx: Arithmetic) -> Any:
     lam = sharpness(m, ctx)
     floor = ctx.power(n * ctx.power(ctx.norm(x), Fraction(2, n)) * ctx.power(t, flattest_exponent(n)) / lam,
                       Fraction(n, 2))
-    after = products_after(ws)
-    z, terms = x, []
-    for k in range(1, n):
-        z = ws[k - 1] @ z
-        terms.append(t / (ctx.norm(after[k - 1].T @ u) * ctx.norm(z)) - floor)
+    terms = cosine_margins(ws, u, x, t, floor, ctx)
     if m.label == CARRIER_LABEL:
         terms += coupling_general_relations(m, ctx)
     return ctx.minimum(terms)
