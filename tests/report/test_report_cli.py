@@ -114,7 +114,7 @@ def test_stranger_folder_is_refused_with_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("argv, message", [
     (["--workers", "0"], "--workers 0"),
-    (["--only", "E7"], "--only E7"),
+    (["--only", "E8"], "--only E8"),
     (["--only", ","], "--only: names no experiment"),
     (["--seed", "-1"], "--seed -1"),
 ])
