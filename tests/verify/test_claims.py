@@ -30,8 +30,9 @@ from wideminima.symbolic import precise_flattest_sharpness, precise_sharpness
 ROOT = Path(__file__).resolve().parents[2]
 THEORY_IDS = [
     "hessian-gauss-newton", "output-gram-spectrum", "bilinear-lower-bound", "sharpness-lower-bound",
-    "balanced-attains-bound", "scalar-closed-form", "resnet-zero-init-flattest", "gd-excess-sharpness",
-    "near-balance", "coupling-at-flattest", "nonlinear-evidence",
+    "balanced-attains-bound", "flattest-value-general", "balanced-sharpness-general", "scalar-closed-form",
+    "resnet-zero-init-flattest", "gd-excess-sharpness", "near-balance", "near-balance-general",
+    "coupling-at-flattest", "coupling-at-flattest-general", "nonlinear-evidence",
 ]
 
 
