@@ -34,8 +34,8 @@ accuracy (seen: a few ulps). For 50 digits and a rigorous enclosure see
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,16 +82,14 @@ class FlattestValue:
         return (self.upper - self.value) / self.upper if self.upper > 0 else 0.0
 
 
-def _load_scipy_eigh() -> Any:
-    """scipy.linalg.eigh (the optional ``fast`` extra), or None."""
+@functools.lru_cache(maxsize=1)
+def _scipy_eigh() -> Any:
+    """scipy.linalg.eigh (the optional ``fast`` extra, imported on first use), or None."""
     try:
         from scipy.linalg import eigh
     except ImportError:
         return None
     return eigh
-
-
-_scipy_eigh = _load_scipy_eigh()
 
 
 def _check_depth(depth: Any) -> int:
@@ -114,8 +112,9 @@ def _top(matrix: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     n = matrix.shape[0]
     count = min(count, n)
     sym = (matrix + matrix.T) / 2
-    if n > 64 and _scipy_eigh is not None:  # LAPACK syevr for a few eigenpairs: ~3x faster at d = 1024
-        eig, vec = _scipy_eigh(sym, subset_by_index=[n - count, n - 1])
+    few = _scipy_eigh() if n > 64 else None
+    if few is not None:  # LAPACK syevr for a few eigenpairs: ~3x faster at d = 1024
+        eig, vec = few(sym, subset_by_index=[n - count, n - 1])
     else:
         eig, vec = np.linalg.eigh(sym)
         eig, vec = eig[n - count:], vec[:, n - count:]

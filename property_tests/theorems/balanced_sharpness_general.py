@@ -11,7 +11,7 @@ from ..claims import claim
 from ..instances import Minimum
 from ..quantities import flattest_bound, sharpness
 from ..strategies import global_minima
-from .budgets import EPS, INTERVAL_CERTIFICATE, gram_budget, representation_tolerance
+from .budgets import EPS, gram_budget, representation_tolerance
 
 __all__ = ["balanced_sharpness_general"]
 
