@@ -31,6 +31,12 @@ x = s^((N-1)/N) and equals N s^(2-2/N). It is attained by
 W_1 = s^(1/N) R, W_k = s^(1/N) I (k > 1) with R orthogonal and R v = p: then
 p^T W_{N:1} = s (R^T p)^T = t^T and G = N s^(2-2/N) I. (N = 1: G = I, lambda = 1.)
 
+Non-whitened inputs (E[x x^T] = Sigma_x, report E7): the gram becomes
+sum_k ||A_k^T p||^2 Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2} and the same chain with v -> Sigma_x^{1/2} v
+gives lambda_max >= F(t^T, Sigma_x, N) of theorems.md flattest-value-general, attained by
+W_1 = x^(-1/2) p t^T, W_k = x^(1/(2N-2)) I at F's carrier scale x (tests/report/test_fixed_projection.py).
+The gram, sharpness, excess loss and GD loop take ``sigma_x`` (None: whitened).
+
 >>> import numpy as np
 >>> t, p = np.array([3.0, 4.0]), np.array([0.0, 1.0])
 >>> fixed_projection_bound(t, 2)  # 2 * 5^(2 - 2/2)
