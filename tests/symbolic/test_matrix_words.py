@@ -1,0 +1,83 @@
+"""Dimension-free matrix algebra: transpose, trace normal form, shapes, and the checker's power."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy as sp
+
+from wideminima.symbolic import matrix_free
+from wideminima.symbolic.derivation import is_zero
+from wideminima.symbolic.matrix_words import MatrixAlgebra, terms, trace_identity_step, trace_is_zero, word_identity_step
+
+
+def _algebra() -> tuple[MatrixAlgebra, sp.Symbol, sp.Symbol, sp.Symbol]:
+    alg = MatrixAlgebra()
+    return alg, alg.matrix("A", "m", "n"), alg.matrix("B", "n", "p"), alg.matrix("C", "p", "m")
+
+
+def _instantiate(alg: MatrixAlgebra, expr: sp.Expr, values: dict[sp.Symbol, sp.Matrix]) -> sp.Matrix:
+    """Evaluate a word polynomial at concrete matrices (transposes from the values)."""
+    concrete = dict(values)
+    concrete.update({alg.T(x): v.T for x, v in values.items()})
+    out = None
+    for coeff, word in terms(expr):
+        m = coeff * sp.prod([concrete[x] for x in word], start=sp.eye(concrete[word[0]].rows))
+        out = m if out is None else out + m
+    return out
+
+
+def test_noncommuting_difference_is_not_zero() -> None:
+    _, a, b, c = _algebra()
+    assert not is_zero(a * b * c - c * b * a)  # the commutative ring would call this 0
+    assert is_zero(a * (b + c * a) - a * b - a * c * a)
+
+
+def test_transpose_and_trace_rules() -> None:
+    alg, a, b, c = _algebra()
+    assert alg.transpose(a * b) == alg.T(b) * alg.T(a)
+    assert trace_is_zero(alg, a * b * c - b * c * a)  # cyclic
+    assert trace_is_zero(alg, a * b * c - alg.transpose(a * b * c))  # tr(X^T) = tr(X)
+    assert not trace_is_zero(alg, a * b * c - a * c * b)  # not a rotation (and a * c does not even chain)
+    assert not trace_is_zero(alg, 2 * a * b * c - a * b * c)
+
+
+def test_shapes_are_checked() -> None:
+    alg, a, b, c = _algebra()
+    assert alg.shape((a, b, c)) == (sp.Symbol("m"), sp.Symbol("m"))
+    assert alg.shape((a, c)) is None
+    assert not word_identity_step(alg, "bad", "", a * c, a * c, formula="").checked  # A C does not chain
+    assert not trace_identity_step(alg, "bad", "", a * b, a * b, formula="").checked  # A B is not square
+
+
+def test_trace_identities_hold_on_random_rectangular_matrices() -> None:
+    """Every identity the normal form accepts holds at random integer matrices of unequal sizes."""
+    alg, a, b, c = _algebra()
+    rng = random.Random(0)
+    values = {x: sp.Matrix(r, k, lambda i, j: rng.randint(-3, 3)) for x, (r, k) in zip((a, b, c), ((2, 3), (3, 4), (4, 2)))}
+    words = [a * b * c, b * c * a, c * a * b, alg.transpose(a * b * c), alg.transpose(b * c * a)]
+    for w1 in words:
+        for w2 in words:
+            assert trace_is_zero(alg, w1 - w2)
+            assert _instantiate(alg, w1, values).trace() == _instantiate(alg, w2, values).trace()
+
+
+# Planted errors in the dimension-free derivation: each changes one formula the way a
+# typo would; the derivation must then have an unchecked step (and the CLI exit 1).
+_PLANTED = {
+    "J(D) with B_k before D_k": lambda self, dirs: sp.Add(*[self.after(k) * self.before(k) * dirs[k - 1] if k > 1 else self.after(k) * dirs[k - 1] * self.before(k) for k in range(1, self.n + 1)]),
+    "adjoint without C": lambda self, m, k: self.alg.transpose(self.after(k)) * m * self.alg.transpose(self.before(k)),
+    "adjoint without a transpose": lambda self, m, k: self.after(k) * m * self.c * self.alg.transpose(self.before(k)) if k < self.n else self.alg.transpose(self.after(k)) * m * self.c * self.alg.transpose(self.before(k)),
+    "Q(D) missing its last term": lambda self: sp.Add(*[self.after(i) * self.d[i - 1] * self.span(i - 1, j + 1) * self.d[j - 1] * self.before(j) for i in range(1, self.n + 1) for j in range(1, i)][:-1]),
+    "Q(D) with a factor 2": lambda self: 2 * sp.Add(*[self.after(i) * self.d[i - 1] * self.span(i - 1, j + 1) * self.d[j - 1] * self.before(j) for i in range(1, self.n + 1) for j in range(1, i)]),
+}
+_METHOD = {"J(D)": "jac", "adjoint": "adjoint", "Q(D)": "quad"}
+
+
+@pytest.mark.parametrize("name", sorted(_PLANTED))
+def test_planted_errors_are_caught(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    method = _METHOD[name.split(" ")[0]]
+    monkeypatch.setattr(matrix_free._Network, method, _PLANTED[name])
+    derivation = matrix_free.dimension_free_matrix_derivation.__wrapped__(3)
+    assert not derivation.all_checked
