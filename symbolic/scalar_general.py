@@ -22,8 +22,8 @@ import sympy as sp
 from sympy.simplify.simplify import product_simplify
 
 from .derivation import Derivation, Step, fact_step, identity_step, is_zero
-from .lemmas import AM_GM, CAUCHY_SCHWARZ, COURANT_FISCHER, lemma_step
-from .matrix_words import MatrixAlgebra, trace_is_zero
+from .lemmas import AM_GM, lemma_step
+from .scalar_proof import rank_one_steps
 
 __all__ = ["general_scalar_derivation"]
 
@@ -106,52 +106,15 @@ def _hessian_steps() -> list[Step]:
             sp.ImmutableMatrix([sigma**2 * (p - tee) * gi, sigma**2 * (gi * gj + (p - tee) * rij), sigma**2 * gi**2]),
             formula="dL/dw_i = sigma^2 (P - T) g_i, H_ij = sigma^2 (g_i g_j + (P - T) R_ij), H_ii = sigma^2 g_i^2",
         ),
-        identity_step(
-            "Hessian at global minima",
-            "at a global minimum P = T, so every residual term (P - T) R_ij vanishes",
-            (sigma**2 * (gi * gj + (p - tee) * rij)).xreplace({tee: p}),
-            sigma**2 * gi * gj,
-            formula="H = sigma^2 g g^T, g an N-vector",
-        ),
     ]
 
 
-def _spectral_steps() -> list[Step]:
-    """lambda_max = trace = sigma^2 sum_k g_k^2 for symbolic N (Cauchy-Schwarz, Courant-Fischer)."""
-    alg = MatrixAlgebra()
-    gv, vv = alg.matrix("g", _N, 1), alg.matrix("v", _N, 1)
-    gt, vt = alg.T(gv), alg.T(vv)
+def _rank_one_steps() -> list[Step]:
     g = sp.IndexedBase("g", real=True)
     sigma = sp.Symbol("sigma", positive=True)
-    gi, gj = sp.symbols("g_i g_j", real=True)
     trace = sp.Sum(sigma**2 * g[_K] ** 2, (_K, 1, _N))
-    return [
-        lemma_step(
-            CAUCHY_SCHWARZ,
-            "Rayleigh quotient at most sigma^2 |g|^2",
-            [
-                ("g and v are real N-vectors (real weights)", g[_K].is_real),
-                (
-                    "v^T (g g^T) v = (v^T g)(g^T v) and v^T g = g^T v (non-commuting symbols, N x 1)",
-                    sp.expand(vt * gv * gt * vv - (vt * gv) * (gt * vv)) == 0 and trace_is_zero(alg, vt * gv - gt * vv),
-                ),
-            ],
-            justification="with x = g, y = v",
-            formula="v^T H v = sigma^2 (g . v)^2 <= sigma^2 |g|^2 |v|^2 for every v",
-        ),
-        lemma_step(
-            COURANT_FISCHER,
-            "lambda_max = trace = sigma^2 |g|^2",
-            [
-                ("H symmetric: sigma^2 g_i g_j = sigma^2 g_j g_i", is_zero(sigma**2 * gi * gj - sigma**2 * gj * gi)),
-                ("attained at v = g: g^T (g g^T) g = (g^T g)^2 (non-commuting symbols)", sp.expand(gt * gv * gt * gv - (gt * gv) ** 2) == 0),
-                ("tr H = sum_k sigma^2 g_k^2 = sigma^2 sum_k g_k^2 (Sum over k = 1..N)", is_zero(trace - sigma**2 * sp.Sum(g[_K] ** 2, (_K, 1, _N)))),
-                ("g != 0: g_k = T / w_k with T != 0 (w_k g_k = P = T)", sp.Symbol("T", real=True, nonzero=True).is_nonzero),
-            ],
-            justification="the Rayleigh quotient is at most sigma^2 |g|^2 (step above) and reaches it at v = g",
-            formula="lambda_max = tr H = sigma^2 sum_(k=1..N) prod_(j != k) w_j^2",
-        ),
-    ]
+    condition = is_zero(trace - sigma**2 * sp.Sum(g[_K] ** 2, (_K, 1, _N)))
+    return rank_one_steps(_N, ("tr H = sum_(k=1..N) sigma^2 g_k^2 = sigma^2 sum_k g_k^2 (SymPy Sum)", condition))
 
 
 def _amgm_steps() -> list[Step]:
@@ -205,7 +168,7 @@ def _amgm_steps() -> list[Step]:
 @functools.lru_cache(maxsize=1)
 def general_scalar_derivation() -> Derivation:
     """The scalar closed form and the flattest value for symbolic depth N (every N >= 1)."""
-    steps = [*_product_steps(), *_multilinear_steps(), *_hessian_steps(), *_spectral_steps(), *_amgm_steps()]
+    steps = [*_product_steps(), *_multilinear_steps(), *_hessian_steps(), *_rank_one_steps(), *_amgm_steps()]
     return Derivation(
         "Scalar deep linear network, every depth N >= 1 (theory id scalar-closed-form)",
         (

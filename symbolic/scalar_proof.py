@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 
@@ -34,7 +35,7 @@ from .lemmas import AM_GM, CAUCHY_SCHWARZ, COURANT_FISCHER, lemma_step
 from .matrix_words import MatrixAlgebra, trace_is_zero
 from .scalar import ScalarNetwork, scalar_network
 
-__all__ = ["BRUTE_FORCE_MAX_DEPTH", "MAX_SCALAR_DERIVATION_DEPTH", "scalar_derivation", "scalar_pattern_steps"]
+__all__ = ["BRUTE_FORCE_MAX_DEPTH", "MAX_SCALAR_DERIVATION_DEPTH", "rank_one_steps", "scalar_derivation", "scalar_pattern_steps"]
 
 MAX_SCALAR_DERIVATION_DEPTH = 64
 # sympy.hessian cross-check up to here (about 0.9 s at N = 12 on one core; N^3 growth beyond).
@@ -142,19 +143,18 @@ def _derivative_steps(net: ScalarNetwork, rg: _Ring) -> list[Step]:
     return steps
 
 
-def _spectral_steps(net: ScalarNetwork, rg: _Ring) -> list[Step]:
-    """At P = T: H = sigma^2 g g^T, lambda_max = trace = sigma^2 |g|^2 (Cauchy-Schwarz, Courant-Fischer)."""
-    n, s2 = rg.n, rg.s2
+def rank_one_steps(length: Any, trace_condition: tuple[str, Any]) -> list[Step]:
+    """At P = T: H = sigma^2 g g^T and lambda_max = trace = sigma^2 |g|^2 (Cauchy-Schwarz, Courant-Fischer).
+
+    ``length`` is N (an int, or a Symbol for the general derivation): g and v are
+    N x 1 non-commuting symbols, so the vector identities hold for that N whatever its
+    value. ``trace_condition`` is the caller's check that tr H = sigma^2 sum_k g_k^2.
+    """
     gi, gj, rij, p, tee = sp.symbols("g_i g_j R_ij P T", real=True)
-    sigma = net.sigma
-    g = [rg.monomial((i,)) for i in range(n)]
-    norm2 = sum((gk**2 for gk in g), rg.ring.zero)
-    symmetric = is_zero(sigma**2 * gi * gj - sigma**2 * gj * gi)
+    sigma = sp.Symbol("sigma", positive=True)
     alg = MatrixAlgebra()
-    gv, vv = alg.matrix("g", n, 1), alg.matrix("v", n, 1)
+    gv, vv = alg.matrix("g", length, 1), alg.matrix("v", length, 1)
     gt, vt = alg.T(gv), alg.T(vv)
-    quadratic_form = sp.expand(vt * gv * gt * vv - (vt * gv) * (gt * vv)) == 0 and trace_is_zero(alg, vt * gv - gt * vv)
-    attained = sp.expand(gt * (gv * gt) * gv - (gt * gv) ** 2) == 0
     return [
         identity_step(
             "Hessian at global minima",
@@ -167,8 +167,11 @@ def _spectral_steps(net: ScalarNetwork, rg: _Ring) -> list[Step]:
             CAUCHY_SCHWARZ,
             "Rayleigh quotient at most sigma^2 |g|^2",
             [
-                ("g and v real: the weights are real symbols", all(w.is_real for w in net.weights)),
-                ("v^T (g g^T) v = (v^T g)(g^T v) and v^T g = g^T v (non-commuting symbols, every N)", quadratic_form),
+                ("g and v real N-vectors (the weights are declared real)", sp.IndexedBase("w", real=True)[sp.Symbol("k")].is_real),
+                (
+                    "v^T (g g^T) v = (v^T g)(g^T v) and v^T g = g^T v (non-commuting N x 1 symbols)",
+                    sp.expand(vt * gv * gt * vv - (vt * gv) * (gt * vv)) == 0 and trace_is_zero(alg, vt * gv - gt * vv),
+                ),
             ],
             justification="with x = g, y = v",
             formula="v^T H v = sigma^2 (g . v)^2 <= sigma^2 |g|^2 |v|^2 for every v",
@@ -177,15 +180,21 @@ def _spectral_steps(net: ScalarNetwork, rg: _Ring) -> list[Step]:
             COURANT_FISCHER,
             "lambda_max = trace = sigma^2 |g|^2",
             [
-                ("H symmetric: sigma^2 g_i g_j = sigma^2 g_j g_i", symmetric),
-                ("the bound is attained at v = g: g^T (g g^T) g = (g^T g)^2 (non-commuting symbols)", attained),
-                ("trace H = sigma^2 |g|^2 (ring)", sum((s2 * gk * gk for gk in g), rg.ring.zero) == s2 * norm2),
-                ("g != 0: g_1 = prod_{j != 1} w_j and P = T != 0 forces every w_j != 0", net.target.is_nonzero),
+                ("H symmetric: sigma^2 g_i g_j = sigma^2 g_j g_i", is_zero(sigma**2 * gi * gj - sigma**2 * gj * gi)),
+                ("attained at v = g: g^T (g g^T) g = (g^T g)^2 (non-commuting symbols)", sp.expand(gt * gv * gt * gv - (gt * gv) ** 2) == 0),
+                trace_condition,
+                ("g != 0: w_k g_k = P = T != 0", sp.Symbol("T", real=True, nonzero=True).is_nonzero),
             ],
             justification="the Rayleigh quotient is at most sigma^2 |g|^2 (step above) and reaches it at v = g",
             formula="lambda_max = trace(H) = sigma^2 sum_k prod_{j != k} w_j^2",
         ),
     ]
+
+
+def _rank_one_steps(rg: _Ring) -> list[Step]:
+    g = [rg.monomial((i,)) for i in range(rg.n)]
+    trace, norm2 = sum((rg.s2 * gk * gk for gk in g), rg.ring.zero), sum((gk**2 for gk in g), rg.ring.zero)
+    return rank_one_steps(rg.n, ("tr H = sum_k sigma^2 g_k^2 = sigma^2 |g|^2 (ring)", trace == rg.s2 * norm2))
 
 
 def _amgm_steps(n: int, sigma: sp.Symbol) -> list[Step]:
@@ -254,7 +263,7 @@ def scalar_derivation(depth: int) -> Derivation:
         formula="L = sigma^2/2 (P - T)^2, P = w_1 ... w_N",
         shown=(sp.Symbol("L"), net.loss()),
     )
-    steps = [loss_step, *scalar_pattern_steps(), *_derivative_steps(net, rg), *_spectral_steps(net, rg), *_amgm_steps(n, sigma)]
+    steps = [loss_step, *scalar_pattern_steps(), *_derivative_steps(net, rg), *_rank_one_steps(rg), *_amgm_steps(n, sigma)]
     crosscheck = (
         f"closed form cross-checked against sympy.hessian (N <= {BRUTE_FORCE_MAX_DEPTH})"
         if n <= BRUTE_FORCE_MAX_DEPTH
