@@ -131,8 +131,15 @@ def _amgm_steps() -> list[Step]:
             "geometric mean of the terms, by induction",
             "C_n = prod_(k <= n) c_k (prod_(k <= n) a_k)^2 with c_k = T^2 / a_k^2: C_0 = 1 = T^0 (base) and "
             "C_(n+1) = C_n c_(n+1) a_(n+1)^2 = T^(2n) T^2 (step, hypothesis C_n = T^(2n)); at n = N, prod_k a_k = tau = |T|",
-            sp.ImmutableMatrix([cn * (tee**2 / a_n**2) * a_n**2, tee ** (2 * n) * tee**2, tee ** (2 * _N) / tee**2]),
-            sp.ImmutableMatrix([cn * tee**2, tee ** (2 * (n + 1)), sp.Abs(tee) ** (2 * _N - 2)]),
+            sp.ImmutableMatrix(
+                [
+                    sp.Product(c_k, (_K, 1, 0)).doit() * sp.Product(a[_K], (_K, 1, 0)).doit() ** 2,
+                    cn * (tee**2 / a_n**2) * a_n**2,
+                    tee ** (2 * n) * tee**2,
+                    tee ** (2 * _N) / tee**2,
+                ]
+            ),
+            sp.ImmutableMatrix([tee**0, cn * tee**2, tee ** (2 * (n + 1)), sp.Abs(tee) ** (2 * _N - 2)]),
             formula="C_(n+1) = C_n T^2, so C_N = T^(2N) and prod_k c_k = T^(2N) / T^2 = |T|^(2N - 2)",
         ),
         lemma_step(

@@ -156,6 +156,14 @@ def test_general_scalar_derivation_fully_checked() -> None:
         assert f"lemma {name}" in lemmas
 
 
+def test_general_scalar_derivation_catches_a_wrong_product_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wideminima.symbolic import scalar_general
+
+    monkeypatch.setattr(scalar_general, "_prod", lambda lo, hi: sp.Product(scalar_general._W[scalar_general._K], (scalar_general._K, lo, hi + 1)))
+    d = scalar_general.general_scalar_derivation.__wrapped__()
+    assert [s.claim for s in d.steps if not s.checked] == ["the recurrences of the products"]
+
+
 def test_lemma_step_is_checked_only_when_every_side_condition_holds() -> None:
     from wideminima.symbolic.lemmas import AM_GM, SYLVESTER, lemma_step
 
