@@ -36,6 +36,7 @@ def _cold() -> None:
 
     clear_cache()
     matrix_free.dimension_free_matrix_derivation.cache_clear()
+    matrix_free.general_matrix_derivation.cache_clear()
     scalar_general.general_scalar_derivation.cache_clear()
     scalar.scalar_network.cache_clear()
     matrix.matrix_network.cache_clear()
@@ -97,6 +98,12 @@ def _general_scalar() -> None:
     assert general_scalar_derivation().all_checked
 
 
+def _general_matrix() -> None:
+    from wideminima.symbolic.matrix_free import general_matrix_derivation
+
+    assert general_matrix_derivation().all_checked
+
+
 def _process_scalar_64() -> None:
     argv = [sys.executable, "-m", "wideminima", "derive", "scalar", "--depth", "64", "--format", "json"]
     subprocess.run(argv, check=True, capture_output=True)
@@ -141,6 +148,7 @@ CASES: list[tuple[str, Callable[[], None]]] = [
     ("derive scalar --depth 64 --format json, whole process", _process_scalar_64),
     ("derive scalar --general (all steps)", _general_scalar),
     *[(f"derive matrix --depth {n} (every width, all steps)", _dimension_free(n)) for n in range(1, 9)],
+    ("derive matrix --general (every depth and width, all steps)", _general_matrix),
     ("balanced lambda_max, d=3 N=3, rational non-diagonal T", _balanced_3x3),
     ("exact width, d=3 N=4 (degree-8 polynomial, 50 digits)", _width_d3_n4),
     ("certificates above+below, 9x9 gram, 50 digits", _certificates_9x9),

@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "rational_matrix": "exact",
     "matrix_derivation": "derivations",
     "dimension_free_matrix_derivation": "matrix_free",
+    "general_matrix_derivation": "matrix_free",
     "general_scalar_derivation": "scalar_general",
     "Lemma": "lemmas",
     "lemma_step": "lemmas",

@@ -2,6 +2,7 @@
 
     wideminima derive scalar --depth N [--format text|latex|json]     (N <= 64)
     wideminima derive scalar --general [--format ...]                  (symbolic N)
+    wideminima derive matrix --general [--format ...]                  (every depth and every width)
     wideminima derive matrix --depth N [--format ...]                  (every width, N <= 8)
     wideminima derive matrix --depth N --width d [--format ...]        (entry-wise cross-check, N, d <= 3)
 
@@ -29,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("network", choices=("scalar", "matrix"), help="scalar (every width 1) or matrix network")
     parser.add_argument("--depth", type=int, metavar="N", help="number of layers N >= 1 (scalar: N <= 64; matrix: N <= 8, with --width N <= 3)")
     parser.add_argument("--width", type=int, metavar="d", help="entry-wise matrix derivation at width d (1 <= d <= 3); without it, every width")
-    parser.add_argument("--general", action="store_true", help="scalar networks: the derivation for symbolic depth N (no --depth)")
+    parser.add_argument("--general", action="store_true", help="the derivation for every depth N (no --depth; matrix: every width too)")
     parser.add_argument("--format", choices=("text", "latex", "json"), default=None, help="output format (default text)")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.set_defaults(run=run)
@@ -55,12 +56,16 @@ def _derivation(args: argparse.Namespace) -> Any:
 
     from . import derivations
 
-    if args.general and (args.network != "scalar" or args.depth is not None or args.width is not None):
-        raise InputError("--general applies to scalar networks alone, without --depth or --width")
-    if args.general:
+    if args.general and (args.depth is not None or args.width is not None):
+        raise InputError("--general is the derivation for every depth: give it without --depth or --width")
+    if args.general and args.network == "scalar":
         from .scalar_general import general_scalar_derivation
 
         return general_scalar_derivation()
+    if args.general:
+        from .matrix_free import general_matrix_derivation
+
+        return general_matrix_derivation()
     if args.depth is None:
         raise InputError("--depth is required (or --general for scalar networks)")
     if args.network == "scalar":

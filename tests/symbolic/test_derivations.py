@@ -74,7 +74,7 @@ def test_cli_json_synonym_and_formats(capsys: pytest.CaptureFixture[str]) -> Non
         ["derive", "scalar", "--depth", "2", "--width", "2"],
         ["derive", "matrix", "--depth", "9"],
         ["derive", "matrix", "--depth", "0"],
-        ["derive", "matrix", "--general"],
+        ["derive", "matrix", "--general", "--width", "2"],
         ["derive", "scalar", "--general", "--depth", "3"],
         ["derive", "matrix", "--depth", "2", "--width", "0"],
         ["derive", "matrix", "--depth", "2", "--width", "4"],
@@ -118,6 +118,16 @@ def test_dimension_free_matrix_derivation_fully_checked(depth: int) -> None:
     assert d.all_checked, [s.claim for s in d.steps if not s.checked]
     claims = " ".join(s.claim for s in d.steps)
     for key in ("hessian-gauss-newton", "output-gram-spectrum", "bilinear-lower-bound", "expansion of P(W + tD)", "trace formula"):
+        assert key in claims
+
+
+def test_general_matrix_derivation_fully_checked() -> None:
+    from wideminima.symbolic.matrix_free import general_matrix_derivation
+
+    d = general_matrix_derivation()
+    assert d.all_checked, [s.claim for s in d.steps if not s.checked]
+    claims = " ".join(s.claim for s in d.steps)
+    for key in ("induction step", "hessian-gauss-newton", "output-gram-spectrum", "bilinear-lower-bound", "trace formula"):
         assert key in claims
 
 
@@ -182,6 +192,8 @@ def test_latex_prints_nabla_squared() -> None:
 def test_cli_general_and_dimension_free(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["derive", "scalar", "--general", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["all_checked"] is True
+    assert main(["derive", "matrix", "--general", "--format", "latex"]) == 0
+    assert r"\begin{enumerate}" in capsys.readouterr().out
     assert main(["derive", "matrix", "--depth", "4", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["all_checked"] is True and "every width" in data["title"]
