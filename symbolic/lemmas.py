@@ -27,7 +27,7 @@ from typing import Any
 
 import sympy as sp
 
-from .derivation import Step
+from .steps import Step
 
 __all__ = [
     "AM_GM",
@@ -101,7 +101,7 @@ def lemma_step(
     """A step applying ``lemma``; checked iff every ``(description, decided)`` side condition is exactly True.
 
     ``decided`` is the outcome of an exact SymPy computation the caller ran (e.g.
-    ``expr.is_positive`` or :func:`~.derivation.is_zero` of a difference); ``None``
+    ``expr.is_positive`` or :func:`~.steps.is_zero` of a difference); ``None``
     (undecided) and ``False`` both leave the step unchecked, and the check text names
     the conditions that did not hold. A lemma with no side condition to check is a
     citation, not a checked step: an empty list leaves the step unchecked.

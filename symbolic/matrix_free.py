@@ -26,7 +26,7 @@ import functools
 import sympy as sp
 
 from ._checks import check_depth
-from .derivation import Derivation, Step, fact_step
+from .steps import Derivation, Step, fact_step
 from .lemmas import CAUCHY_SCHWARZ, COURANT_FISCHER, KRONECKER_TRACE, SYLVESTER, VEC_KRONECKER, lemma_step
 from .matrix_words import MatrixAlgebra, product, trace_identity_step, trace_is_zero, word_identity_step
 

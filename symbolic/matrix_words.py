@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy as sp
 
-from .derivation import Step, fact_step, identity_step
+from .steps import Step, fact_step, identity_step
 
 __all__ = ["MatrixAlgebra", "product", "trace_identity_step", "trace_is_zero", "trace_normal_form", "word_identity_step"]
 

@@ -21,7 +21,7 @@ import functools
 import sympy as sp
 from sympy.simplify.simplify import product_simplify
 
-from .derivation import Derivation, Step, fact_step, identity_step, is_zero
+from .steps import Derivation, Step, fact_step, identity_step, is_zero
 from .lemmas import AM_GM, lemma_step
 from .scalar_proof import rank_one_steps
 

@@ -30,7 +30,7 @@ from typing import Any
 import sympy as sp
 
 from ._checks import check_depth
-from .derivation import Derivation, Step, fact_step, identity_step, is_zero
+from .steps import Derivation, Step, fact_step, identity_step, is_zero
 from .lemmas import AM_GM, CAUCHY_SCHWARZ, COURANT_FISCHER, lemma_step
 from .matrix_words import MatrixAlgebra, trace_is_zero
 from .scalar import ScalarNetwork, scalar_network

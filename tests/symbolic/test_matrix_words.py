@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wideminima.symbolic import matrix_free
-from wideminima.symbolic.derivation import is_zero
+from wideminima.symbolic.steps import is_zero
 from wideminima.symbolic.matrix_words import MatrixAlgebra, terms, trace_identity_step, trace_is_zero, word_identity_step
 
 
