@@ -82,6 +82,11 @@ class _Network:
             *[self.after(i) * dd[i - 1] * self.span(i - 1, j + 1) * dd[j - 1] * self.before(j) for i in range(1, n + 1) for j in range(1, i)]
         )
 
+    def gram(self, m: sp.Expr) -> sp.Expr:
+        """G(M) = sum_k A_k A_k^T M C B_k^T B_k C, the output gram as words (theory id output-gram-spectrum)."""
+        tr = self.alg.transpose
+        return sp.Add(*[self.after(k) * tr(self.after(k)) * m * self.c * tr(self.before(k)) * self.before(k) * self.c for k in range(1, self.n + 1)])
+
     def adjoint(self, m: sp.Expr, k: int) -> sp.Expr:
         """J'^*(M)_k = A_k^T M C B_k^T, the adjoint of J'(D) = J(D) C."""
         tr = self.alg.transpose
@@ -242,7 +247,7 @@ def _gram_steps(net: _Network) -> tuple[list[Step], dict[str, bool]]:
     e2 = [alg.matrix(f"D'_{k}", *alg.shape((net.d[k - 1],))) for k in range(1, n + 1)]
     jw2 = net.jac(e2) * c
     normal = [net.adjoint(jw, k) for k in range(1, n + 1)]  # (J'^* J' D)_k
-    gram = sp.Add(*[net.after(k) * tr(net.after(k)) * m * c * tr(net.before(k)) * net.before(k) * c for k in range(1, n + 1)])
+    gram = net.gram(m)
     composed = sp.Add(*[net.after(k) * adjoint[k - 1] * net.before(k) * c for k in range(1, n + 1)])
     gram_ok = sp.expand(composed - gram) == 0
     hessian_ok = trace_is_zero(alg, sp.Add(*[tr(dk) * nk for dk, nk in zip(net.d, normal)]) - tr(jw) * jw)

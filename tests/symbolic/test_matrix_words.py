@@ -127,3 +127,22 @@ def test_trace_normal_form_is_sound_and_separates(word: list[int], rnd: random.R
         assert all(equal_at)
     else:
         assert not all(equal_at)
+
+
+def test_dimension_free_gram_matches_the_one_gram_builder_at_rectangular_widths() -> None:
+    """G(M) as words, instantiated at rational W_k of widths (2, 3, 1, 2) and a symmetric C, against
+    wideminima.symbolic.matrix.output_gram (numeric.gram.gram_matrix in exact arithmetic): equal exactly."""
+    from wideminima.symbolic.matrix import output_gram, vec
+
+    net = matrix_free._Network(3)
+    rng = random.Random(2)
+    widths = (2, 3, 1, 2)
+    weights = [sp.Matrix(widths[k + 1], widths[k], lambda i, j: sp.Rational(rng.randint(-5, 5), rng.randint(1, 3))) for k in range(3)]
+    c = sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]])
+    columns = []
+    for col in range(widths[-1] * widths[0]):  # G applied to the column-major basis matrices E with vec(E) = e_col
+        basis = sp.zeros(widths[-1], widths[0])
+        basis[col % widths[-1], col // widths[-1]] = 1
+        values = {**dict(zip(net.w, weights)), net.c: c, net.m: basis}
+        columns.append(vec(_instantiate(net.alg, net.gram(net.m), values)))
+    assert sp.Matrix.hstack(*columns) == output_gram(weights, c)
