@@ -122,6 +122,8 @@ class Moments:
     @property
     def sigma_x_sqrt(self) -> np.ndarray:
         """The symmetric square root Sigma_x^{1/2}."""
+        if _is_identity(self.sigma_x):
+            return self.sigma_x.copy()
         eig, vec = np.linalg.eigh(self.sigma_x)
         return (vec * np.sqrt(eig)) @ vec.T
 

@@ -48,47 +48,49 @@ def current_umask() -> int:
     return mask
 
 
-def _writable_folder(target: Path) -> None:
+def _writable_folder(target: Path, label: str) -> None:
     folder = target.parent
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():
-        raise InputError(f"{target}: cannot write there, {folder} is a file, not a folder")
+        raise InputError(f"{label}: cannot write there, {folder} is a file, not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{target}: cannot write in {folder} (permission denied or read-only)")
+        raise InputError(f"{label}: cannot write in {folder} (permission denied or read-only)")
 
 
-def check_output_path(path: str | os.PathLike[str], *, folder: bool = False) -> Path:
+def check_output_path(path: str | os.PathLike[str], *, folder: bool = False, option: str = "") -> Path:
     """``path`` as a Path if it can be written (module docstring), else a one-line InputError.
 
     ``folder``: the output is a folder (e.g. the report's), so an existing folder is fine.
+    ``option``: the command-line option that named it, to start the message with.
     Commands call it before long work, so that a bad output name fails at once and never
     after some outputs were already written.
     """
     target = Path(path)
+    label = f"{option} {target}" if option else str(target)
     blocking = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
-        raise InputError(f"{target}: cannot write there, {blocking} is a file, not a folder")
+        raise InputError(f"{label}: cannot write there, {blocking} is a file, not a folder")
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise InputError(f"{target}: cannot use as an output ({exc.strerror or exc})") from None
+        raise InputError(f"{label}: cannot use as an output ({exc.strerror or exc})") from None
     if mode is not None:
         if stat.S_ISLNK(mode):
-            raise InputError(f"{target}: is a symbolic link (to {os.readlink(target)}); outputs never follow or "
+            raise InputError(f"{label}: is a symbolic link (to {os.readlink(target)}); outputs never follow or "
                              "replace links, give the path it points to")
         if stat.S_ISDIR(mode) and not folder:
-            raise InputError(f"{target}: is a directory, not an output file name")
+            raise InputError(f"{label}: is a directory, not an output file name")
         if stat.S_ISREG(mode) and folder:
-            raise InputError(f"{target}: exists and is not a folder")
+            raise InputError(f"{label}: exists and is not a folder")
         for test, kind in _SPECIAL:
             if test(mode):
-                raise InputError(f"{target}: is {kind}, not a regular file; refusing to replace it")
-    _writable_folder(target)
+                raise InputError(f"{label}: is {kind}, not a regular file; refusing to replace it")
+    _writable_folder(target, label)
     if folder and mode is not None and not os.access(target, os.W_OK | os.X_OK):
-        raise InputError(f"{target}: cannot write in this folder (permission denied or read-only)")
+        raise InputError(f"{label}: cannot write in this folder (permission denied or read-only)")
     return target
 
 
@@ -98,7 +100,7 @@ def check_outputs(outputs: Sequence[tuple[str, str | os.PathLike[str] | None]]) 
     for option, path in outputs:
         if path is None:
             continue
-        check_output_path(path)
+        check_output_path(path, option=option)
         key = os.path.realpath(path)
         if key in seen:
             raise InputError(f"{option} {path}: is the same file as {seen[key]}; give each output its own path")
@@ -207,12 +209,15 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], str, Callable[[
     staged: list[_Staged] = []
     backups: list[tuple[_Staged, str | None]] = []
     locks: list[int] = []  # a backup is a link to the old file: locked so that no sweep takes it
+    current: object = "output"
     try:
         for path, mode, write in files:
+            current = path
             staged.append(_Staged(Path(path)))
             with os.fdopen(staged[-1].fd, mode) as handle:
                 write(handle)
         for item in staged:
+            current = item.target
             backup = None
             if item.target.exists():
                 backup = item.tmp[: -len(".tmp")] + ".old.tmp"
@@ -232,7 +237,7 @@ def write_together(files: Sequence[tuple[str | os.PathLike[str], str, Callable[[
             item.discard()
         for fd in locks:
             os.close(fd)
-        if isinstance(exc, OSError) and (error := storage_error(exc.filename or "output", exc)) is not None:
+        if isinstance(exc, OSError) and (error := storage_error(current, exc)) is not None:
             raise error from None
         raise
     for _, backup in backups:

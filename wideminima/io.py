@@ -46,6 +46,9 @@ __all__ = ["DataArrays", "check_input_file", "read_npz", "read_npy", "read_weigh
 
 _LAYER = re.compile(r"W([1-9][0-9]*)")
 _NPY_MAGIC = b"\x93NUMPY"
+# Members smaller than this may compress by any ratio (zero weights do, about 1000 times): a zip bomb
+# needs size, and the declared size is checked against the memory limit anyway.
+_RATIO_CHECKED_ABOVE = 16 * 1024**2
 _REAL_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 _KIND_NAMES = {"c": "complex", "M": "datetime64", "m": "timedelta64", "U": "text", "S": "bytes", "O": "Python object",
                "V": "structured"}
@@ -168,7 +171,8 @@ def _members(p: Path, archive: zipfile.ZipFile, text: frozenset[str]) -> dict[st
             raise InputError(f"{p}: member {info.filename!r} is not a .npy array; not an .npz file of arrays")
         names.append(info.filename[: -len(".npy")])
         ratio = ratio_limit()
-        if info.compress_type != zipfile.ZIP_STORED and info.file_size > ratio * max(info.compress_size, 1):
+        if (info.compress_type != zipfile.ZIP_STORED and info.file_size > _RATIO_CHECKED_ABOVE
+                and info.file_size > ratio * max(info.compress_size, 1)):
             raise InputError(f"{p}: array {names[-1]!r} expands {info.file_size // max(info.compress_size, 1)} times "
                              f"(a zip bomb?), above the limit of {ratio}; set WIDEMINIMA_MAX_RATIO to raise it")
     if len(set(names)) != len(names):

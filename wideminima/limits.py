@@ -8,7 +8,8 @@ Three limits, each raised by an environment variable (README, "Limits"):
 - ``WIDEMINIMA_MAX_ARRAYS`` (default ``4096``): the number of arrays in one ``.npz``
   (a weights file of depth N holds N).
 - ``WIDEMINIMA_MAX_RATIO`` (default ``1000``): how many times larger than its
-  compressed size one ``.npz`` member may claim to be (zip bombs).
+  compressed size one ``.npz`` member over 16 MiB may claim to be (zip bombs; a
+  member is never decompressed beyond the size it declares).
 
 Sizes accept a suffix K, M, G or T (powers of 1024). A base module: NumPy-free.
 """

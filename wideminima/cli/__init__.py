@@ -82,17 +82,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"wideminima {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"wideminima {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        silence_stdout()
+        return 0
     except OSError as exc:  # only storage errors (errors.storage_error); anything else is a bug
         if (error := storage_error("standard output" if exc.filename is None else exc.filename, exc)) is None:
             raise
         silence_stdout()
         print(f"wideminima {args.command}: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"wideminima {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.replay is not None:
         result = _replay(args.replay, claims, args.files)
     else:
-        check_output_path(args.out, folder=True)  # fail before searching, not at the first save
+        check_output_path(args.out, folder=True, option="--out")  # fail before searching, not at the first save
         claims = _select(claims if claims is not None else builtin_claims(), args.claim)
         seed = args.seed if args.seed is not None else (0 if profile == "ci" else secrets.randbelow(2**31))
         bar = ProgressBar(len(claims), enabled=not args.json)

@@ -58,7 +58,7 @@ def check_output_dir(path: Path) -> None:
     resolved = Path(path).resolve()
     if resolved == here or resolved in here.parents:
         raise InputError(f"--out {path}: is the current folder or holds it; give a folder of its own for the report")
-    check_output_path(path, folder=True)
+    check_output_path(path, folder=True, option="--out")
     if path.is_dir() and any(path.iterdir()) and not _is_previous_report(path):
         raise InputError(f"--out {path}: folder is not empty and is not a previous report; choose another folder")
 
@@ -135,10 +135,10 @@ def staged_output(path: Path) -> Iterator[Path]:
     the report did not write are carried over into the new one.
     """
     path = Path(path).absolute()
+    check_output_dir(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _recover(path)
-        check_output_dir(path)
         stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.building-", dir=path.parent))
     except OSError as exc:
         raise storage_error(f"--out {path}", exc) or exc from None
