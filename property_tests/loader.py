@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 from wideminima.errors import InputError
+from wideminima.io import check_input_file
 
 from .claims import Claim, forget_claims, registered_claims
 
@@ -50,8 +51,9 @@ def load_claim_file(path: str | Path) -> list[Claim]:
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p}: is a folder; give the claim files (Python files) themselves")
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"{p}: no such claim file")
+    check_input_file(p)  # a FIFO or a device is named as such (reading one would block or never end)
     name = f"_wideminima_claims_{abs(hash(str(p.resolve())))}"
     spec = importlib.util.spec_from_file_location(name, p)
     if spec is None or spec.loader is None:

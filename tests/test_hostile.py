@@ -136,6 +136,7 @@ def test_report_killed_inside_the_swap_is_restored_by_the_next_run(tmp_path) -> 
 def test_rebuilding_a_report_keeps_the_users_own_files(tmp_path) -> None:
     out = tmp_path / "R"
     _previous_report(out, 1, {"notes.txt": "mine", "results/extra.csv": "a,b\n", "report.md.bak": "x"})
+    (out / "data").symlink_to(tmp_path)
     with staged_output(out) as stage:
         write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 2, "files": []})
         (stage / "notes.txt").parent.mkdir(exist_ok=True)
@@ -144,6 +145,7 @@ def test_rebuilding_a_report_keeps_the_users_own_files(tmp_path) -> None:
     assert (out / "results" / "extra.csv").read_text() == "a,b\n"
     assert (out / "notes.txt.previous").read_text() == "mine"  # a name clash keeps both
     assert (out / "report.md.bak").read_text() == "x"
+    assert (out / "data").is_symlink() and os.readlink(out / "data") == str(tmp_path)
 
 
 def test_report_refuses_the_current_folder_and_its_parents(tmp_path, monkeypatch) -> None:
@@ -501,6 +503,10 @@ def test_inputs_that_are_not_regular_files_are_named(tmp_path, capsys) -> None:
     for path, words in ((tmp_path / "fifo.npz", "is a FIFO"), ("/dev/zero", "is a character device"),
                         (tmp_path, "is a folder"), (tmp_path / "absent.npz", "no such file")):
         _fails_with_one_line(capsys, ["sharpness", str(path)], words)
+    _fails_with_one_line(capsys, [*TRAIN, "--init", str(tmp_path / "fifo.npz")], "is a FIFO")
+    _fails_with_one_line(capsys, [*TRAIN, "--init", "/dev/zero"], "is a character device")
+    _fails_with_one_line(capsys, ["verify", str(tmp_path / "fifo.npz")], "is a FIFO")
+    _fails_with_one_line(capsys, ["verify", "/dev/zero"], "is a character device")
 
 
 # what held, kept -------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from wideminima.numeric import (
 )
 from wideminima.numeric._backend import check_seed, overflow_as_input_error, to_numpy
 from wideminima.numeric.files import load_weights, read_data_file
+from wideminima.numeric.inits import INITS
 from wideminima.numeric.network import check_weights
 from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
 
@@ -259,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     if model == "mlp":
         model = MLP(tuple(dims), activation=args.activation, bias=args.bias, negative_slope=args.negative_slope)
     init: Any = args.init
-    if init is not None and Path(init).suffix.lower() == ".npz":
+    if init is not None and init not in INITS and (Path(init).suffix.lower() == ".npz" or os.path.lexists(init)):
         init = load_weights(init)
     schedule = Schedule(args.schedule, gamma=args.decay_gamma, every=args.decay_every, final=args.final_lr)
     result = train(

@@ -90,7 +90,10 @@ def _keep_user_files(old: Path, stage: Path) -> None:
     for folder, dirs, files in os.walk(old):
         rel_folder = Path(folder).relative_to(old)
         for name in dirs:
-            (stage / rel_folder / name).mkdir(parents=True, exist_ok=True)
+            if (old / rel_folder / name).is_symlink():  # os.walk does not descend into it: keep the link itself
+                files.append(name)
+            else:
+                (stage / rel_folder / name).mkdir(parents=True, exist_ok=True)
         for name in files:
             rel = rel_folder / name
             if str(rel) in written:
