@@ -23,7 +23,7 @@ __all__ = ["WideMinimaError", "InputError", "NotAGlobalMinimumError", "NoExactFa
 
 # Errors of the storage, not of the program: said in one line naming the file, never a traceback.
 _STORAGE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
-                   errno.ENOTDIR, errno.EISDIR, errno.EXDEV, errno.ENAMETOOLONG, errno.ELOOP, errno.EMLINK}
+                   errno.ENOTDIR, errno.EISDIR, errno.EXDEV, errno.ENAMETOOLONG, errno.ELOOP, errno.EMLINK, errno.EBUSY}
 
 
 class WideMinimaError(Exception):

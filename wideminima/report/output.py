@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
@@ -111,7 +112,12 @@ def _swap(path: Path, stage: Path) -> None:
     """Put the complete ``stage`` at ``path``: the old report is renamed aside (locked, so that no other
     run takes it for stale) and renamed back if the second rename fails; removed only after success."""
     if not path.exists():
-        os.rename(stage, path)
+        try:
+            os.rename(stage, path)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            raise InputError(f"--out {path}: another run wrote a report there meanwhile; it was kept") from None
         return
     aside = path.parent / f".{path.name}.old-{secrets.token_hex(4)}"
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -120,8 +126,14 @@ def _swap(path: Path, stage: Path) -> None:
         os.rename(path, aside)
         try:
             os.rename(stage, path)
-        except BaseException:
-            os.rename(aside, path)
+        except BaseException as exc:
+            try:
+                os.rename(aside, path)
+            except OSError:  # another run put its report at path meanwhile: ours gives way, theirs stays
+                raise InputError(f"--out {path}: another run wrote a report there while this one was "
+                                 "finishing; its report was kept, this one discarded") from None
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                raise InputError(f"--out {path}: another run is writing a report there") from None
             raise
         shutil.rmtree(aside, ignore_errors=True)
     finally:
