@@ -123,6 +123,30 @@ def test_failed_swap_rolls_back_to_the_old_report(tmp_path, monkeypatch) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["R"]  # nothing left aside or half built
 
 
+def test_a_concurrent_report_wins_the_swap_in_one_line(tmp_path, monkeypatch) -> None:
+    out = tmp_path / "R"
+    _previous_report(out, 1)
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if ".building-" in str(src):  # another run puts its complete report at R first
+            _previous_report(Path(dst), 3)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(InputError, match="another run wrote a report there"):
+        with staged_output(out) as stage:
+            write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 2})
+    assert (out / "report.md").read_text() == "report 3"
+
+
+def test_report_in_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys) -> None:
+    # the suite may run as root, for whom every folder is writable: the check's answer is simulated
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    _fails_with_one_line(capsys, ["report", "--quiet", "--out", str(tmp_path / "R")], "permission denied or read-only")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_killed_inside_the_swap_is_restored_by_the_next_run(tmp_path) -> None:
     aside = tmp_path / ".R.old-deadbeef"  # what a SIGKILL between the two renames leaves
     _previous_report(aside, 1)

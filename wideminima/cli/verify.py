@@ -3,7 +3,7 @@
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
 
-``--replay`` re-decides a saved counterexample with the built-in claims or the claim
+``--replay`` re-decides a saved counterexample with the package's claims or the claim
 files given; it never imports the ``source`` recorded in the file (a data file never
 chooses code to run). Claim files are executed as Python.
 
