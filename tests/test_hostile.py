@@ -172,6 +172,17 @@ def test_rebuilding_a_report_keeps_the_users_own_files(tmp_path) -> None:
     assert (out / "data").is_symlink() and os.readlink(out / "data") == str(tmp_path)
 
 
+def test_a_fifo_or_junk_as_manifest_is_no_previous_report(tmp_path) -> None:
+    (tmp_path / "R" / "results").mkdir(parents=True)
+    os.mkfifo(tmp_path / "R" / MANIFEST)  # opening it to read would block forever
+    with pytest.raises(InputError, match="not a previous report"):
+        check_output_dir(tmp_path / "R")
+    os.unlink(tmp_path / "R" / MANIFEST)
+    (tmp_path / "R" / MANIFEST).write_text("[" * 100000)
+    with pytest.raises(InputError, match="not a previous report"):
+        check_output_dir(tmp_path / "R")
+
+
 def test_report_refuses_the_current_folder_and_its_parents(tmp_path, monkeypatch) -> None:
     inner = tmp_path / "a" / "b"
     inner.mkdir(parents=True)

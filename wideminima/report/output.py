@@ -34,21 +34,32 @@ GENERATOR = "wideminima report"
 MANIFEST = Path("results") / "manifest.json"
 
 
-def _is_previous_report(path: Path) -> bool:
+# A manifest lists a few dozen files; anything far larger is not one (and is not read into memory).
+_MANIFEST_MAX_BYTES = 1024**2
+
+
+def _manifest(path: Path) -> dict[str, Any] | None:
+    """The manifest of the report in folder ``path``, or None if it has none (or not a regular,
+    small, JSON-object file: a FIFO there must not block, a huge file must not be loaded)."""
+    file = path / MANIFEST
     try:
-        with open(path / MANIFEST) as handle:
-            return json.load(handle).get("generator") == GENERATOR
-    except (OSError, ValueError, AttributeError):
-        return False
+        if not file.is_file() or file.stat().st_size > _MANIFEST_MAX_BYTES:
+            return None
+        with open(file) as handle:
+            manifest = json.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("generator") == GENERATOR else None
+
+
+def _is_previous_report(path: Path) -> bool:
+    return _manifest(path) is not None
 
 
 def _report_files(path: Path) -> set[str]:
     """The files (relative paths) the report in ``path`` says it wrote, with its manifest."""
-    try:
-        with open(path / MANIFEST) as handle:
-            listed = json.load(handle).get("files", [])
-    except (OSError, ValueError, AttributeError):
-        listed = []
+    listed = (_manifest(path) or {}).get("files", [])
+    listed = listed if isinstance(listed, list) else []
     return {str(Path(f)) for f in listed if isinstance(f, str)} | {str(MANIFEST)}
 
 
