@@ -112,6 +112,8 @@ class Moments:
     @property
     def target(self) -> np.ndarray:
         """T = Sigma_yx Sigma_x^{-1}, shape (d_N, d_0)."""
+        if _is_identity(self.sigma_x):  # whitened: T = Sigma_yx exactly, no O(d_0^3) solve
+            return self.sigma_yx.copy()
         return np.linalg.solve(self.sigma_x, self.sigma_yx.T).T
 
     @property
