@@ -8,6 +8,7 @@ L(W) = 1/2 E||y - W_{N:1} x||^2, whose minimum value L* = 1/2 (E||y||^2 - tr(T S
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,6 +121,14 @@ class Moments:
     def is_whitened(self) -> bool:
         """Whether Sigma_x is exactly the identity."""
         return _is_identity(self.sigma_x)
+
+    @functools.cached_property
+    def sigma_x_extremes(self) -> tuple[float, float]:
+        """(smallest, largest) eigenvalue of Sigma_x; (1, 1) for the identity without an eigendecomposition."""
+        if _is_identity(self.sigma_x):
+            return 1.0, 1.0
+        eig = np.linalg.eigvalsh(self.sigma_x)
+        return float(eig[0]), float(eig[-1])
 
     @property
     def sigma_x_sqrt(self) -> np.ndarray:

@@ -501,7 +501,7 @@ def test_identity_sigma_x_needs_no_eigendecomposition(monkeypatch) -> None:
     monkeypatch.setattr(np.linalg, "solve", refuse)
     moments = Moments.whitened(np.ones((1, 500)))
     assert moments.is_whitened and np.array_equal(moments.sigma_x_sqrt, np.eye(500))
-    assert np.array_equal(moments.target, np.ones((1, 500)))
+    assert np.array_equal(moments.target, np.ones((1, 500))) and moments.sigma_x_extremes == (1.0, 1.0)
 
 
 # 9. messages ----------------------------------------------------------------------------------------
