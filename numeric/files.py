@@ -24,7 +24,7 @@ from ._backend import to_numpy
 from .moments import Moments
 from .network import check_weights
 
-__all__ = ["DataFile", "load_weights", "save_weights", "load_data", "read_data_file"]
+__all__ = ["DataFile", "load_weights", "save_weights", "weight_arrays", "load_data", "read_data_file"]
 
 
 def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
@@ -38,10 +38,15 @@ def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
     return weights
 
 
+def weight_arrays(weights: Sequence[Array]) -> dict[str, np.ndarray]:
+    """[W1, ..., WN], checked, as the arrays of a weights file: ``{"W1": ..., ...}`` (float64, NumPy)."""
+    checked = check_weights(list(weights))
+    return {f"W{k}": to_numpy(w) for k, w in enumerate(checked, start=1)}
+
+
 def save_weights(path: str | os.PathLike[str], weights: Sequence[Array]) -> Path:
     """Write [W1, ..., WN] to ``path`` as ``W1``..``WN`` (float64, NumPy), atomically."""
-    checked = check_weights(list(weights))
-    return save_npz(path, {f"W{k}": to_numpy(w) for k, w in enumerate(checked, start=1)})
+    return save_npz(path, weight_arrays(weights))
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,8 @@ from wideminima.numeric import (
     train,
 )
 from wideminima.numeric._backend import check_seed, overflow_as_input_error, to_numpy
-from wideminima.numeric.files import load_weights, read_data_file
+from wideminima.numeric.files import load_weights, read_data_file, weight_arrays
 from wideminima.numeric.inits import INITS
-from wideminima.numeric.network import check_weights
 from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
 
 __all__ = ["configure", "run", "synthetic_target", "TARGET_KINDS"]
@@ -297,8 +296,7 @@ def run(args: argparse.Namespace) -> int:
     summary["steps_per_second"] = result.steps_per_second
     outputs: list[tuple[str, str, Any]] = []  # written as one unit: all new or all as they were
     if args.out is not None:
-        layers = check_weights([to_numpy(w) for w in result.weights])
-        outputs.append((args.out, "wb", _npz_writer({f"W{k}": w for k, w in enumerate(layers, start=1)})))
+        outputs.append((args.out, "wb", _npz_writer(weight_arrays(result.weights))))
     if args.biases_out is not None:
         outputs.append((args.biases_out, "wb", _npz_writer({f"b{k}": to_numpy(b) for k, b in enumerate(result.biases, start=1)})))
     if args.trajectory is not None:
