@@ -105,39 +105,41 @@ def _previous_report(out: Path, n: int, extra: dict[str, str] | None = None) -> 
         (out / name).write_text(text)
 
 
-def test_failed_swap_rolls_back_to_the_old_report(tmp_path, monkeypatch) -> None:
+def _swap_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before_final_rename) -> Path:
+    """Report 1 at R; build report 2 with ``before_final_rename(R)`` called just before the staging
+    folder is renamed to R (the moment the old report is aside); return R."""
     out = tmp_path / "R"
     _previous_report(out, 1)
     real_rename = os.rename
 
     def rename(src, dst):
         if ".building-" in str(src):
-            raise OSError(28, "No space left on device")
+            before_final_rename(Path(dst))
         return real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", rename)
+    with staged_output(out) as stage:
+        write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 2})
+    return out
+
+
+def test_failed_swap_rolls_back_to_the_old_report(tmp_path, monkeypatch) -> None:
+    def disk_full(out: Path) -> None:
+        raise OSError(28, "No space left on device")
+
     with pytest.raises(InputError, match="--out .*R: cannot write"):
-        with staged_output(out) as stage:
-            write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 2})
-    assert (out / "report.md").read_text() == "report 1"
+        _swap_with(tmp_path, monkeypatch, disk_full)
+    assert (tmp_path / "R" / "report.md").read_text() == "report 1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["R"]  # nothing left aside or half built
 
 
 def test_a_concurrent_report_wins_the_swap_in_one_line(tmp_path, monkeypatch) -> None:
-    out = tmp_path / "R"
-    _previous_report(out, 1)
-    real_rename = os.rename
+    def other_run(out: Path) -> None:  # another run puts its complete report at R first
+        _previous_report(out, 3)
 
-    def rename(src, dst):
-        if ".building-" in str(src):  # another run puts its complete report at R first
-            _previous_report(Path(dst), 3)
-        return real_rename(src, dst)
-
-    monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(InputError, match="another run wrote a report there"):
-        with staged_output(out) as stage:
-            write_json(stage / MANIFEST, {"generator": GENERATOR, "n": 2})
-    assert (out / "report.md").read_text() == "report 3"
+        _swap_with(tmp_path, monkeypatch, other_run)
+    assert (tmp_path / "R" / "report.md").read_text() == "report 3"
 
 
 def test_report_in_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys) -> None:
