@@ -570,3 +570,18 @@ def test_concurrent_verify_runs_into_one_out_agree(tmp_path) -> None:
     assert [r["counterexample"]["file"] for r in rows[0]] == [r["counterexample"]["file"] for r in rows[1]]
     assert [r["worst_margin"] for r in rows[0]] == [r["worst_margin"] for r in rows[1]]
     assert sorted(p.name for p in (tmp_path / "cx").iterdir()) == ["square-above-x-seed0.npz"]  # no temporaries
+
+
+def test_the_safe_reader_reads_what_numpy_wrote(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    arrays = {"c": rng.standard_normal((3, 4)), "f": np.asfortranarray(rng.standard_normal((3, 4))),
+              "big": rng.standard_normal(5).astype(">f8"), "i": np.arange(6, dtype=np.int16).reshape(2, 3),
+              "b": np.array([True, False]), "s": np.float32(1.5), "e": np.zeros((0, 3)), "h": np.ones(3, np.float16)}
+    for save in (np.savez, np.savez_compressed):
+        save(tmp_path / "a.npz", **arrays)
+        got = read_npz(tmp_path / "a.npz")
+        with np.load(tmp_path / "a.npz", allow_pickle=False) as expected:
+            for name in arrays:
+                assert got[name].dtype == expected[name].dtype and got[name].shape == expected[name].shape
+                assert np.array_equal(got[name], expected[name]), name
+    assert got["f"].flags.f_contiguous and got["c"].flags.writeable
