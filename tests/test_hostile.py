@@ -149,6 +149,17 @@ def test_report_in_a_read_only_folder_is_refused_before_work(tmp_path, monkeypat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_report_under_a_file_size_limit_is_one_line_and_leaves_nothing(tmp_path) -> None:
+    def limit() -> None:  # the figures do not fit
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+
+    result = _run(["report", "--quick", "--only", "E2", "--quiet", "--workers", "1", "--out", "R"], tmp_path,
+                  preexec_fn=limit)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"{tmp_path / 'R'}/figures/" in result.stderr and "cannot write (File too large)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_killed_inside_the_swap_is_restored_by_the_next_run(tmp_path) -> None:
     aside = tmp_path / ".R.old-deadbeef"  # what a SIGKILL between the two renames leaves
     _previous_report(aside, 1)

@@ -181,6 +181,8 @@ def staged_output(path: Path) -> Iterator[Path]:
         if error is None:
             raise
         raise error from None
+    except InputError as exc:  # name the file by where it was going, not the hidden staging folder
+        raise InputError(str(exc).replace(str(stage), str(path))) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         os.close(lock)
