@@ -28,6 +28,7 @@ from wideminima.errors import InputError
 from wideminima.io import read_npy, read_npz
 from wideminima.limits import check_network, network_bytes
 from wideminima.numeric import Moments
+from wideminima.report.figures import pyplot
 from wideminima.report.output import GENERATOR, MANIFEST, check_output_dir, staged_output, write_json
 
 TOY = '''
@@ -144,6 +145,7 @@ def test_a_concurrent_report_wins_the_swap_in_one_line(tmp_path, monkeypatch) ->
 
 def test_report_in_a_read_only_folder_is_refused_before_work(tmp_path, monkeypatch, capsys) -> None:
     # the suite may run as root, for whom every folder is writable: the check's answer is simulated
+    pyplot()  # loaded first: matplotlib asks os.access about its own folders when it loads
     monkeypatch.setattr(os, "access", lambda path, mode: False)
     _fails_with_one_line(capsys, ["report", "--quiet", "--out", str(tmp_path / "R")], "permission denied or read-only")
     assert list(tmp_path.iterdir()) == []
