@@ -30,12 +30,12 @@ ARRAYS_ENV = "WIDEMINIMA_MAX_ARRAYS"
 RATIO_ENV = "WIDEMINIMA_MAX_RATIO"
 _DEFAULTS = {MEMORY_ENV: "4G", ARRAYS_ENV: "4096", RATIO_ENV: "1000"}
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-# Per-layer cost beyond the entries: NumPy array headers and the lists of them kept by
-# training and the Hessian code (measured about 0.5 KiB per layer; counted as 2 KiB).
+# The estimate's allowances (chosen, not measured; they err on the large side): per layer
+# beyond its entries, NumPy array headers (about 100 bytes each) in the several lists of
+# layers that training and the Hessian code keep; copies of the parameters alive at once
+# (weights, gradient, products before/after each layer, Lanczos vectors); copies of the
+# largest d_k x d_k matrix (Sigma_x, W^T W in the imbalance, symmetrised copies, eigenvectors).
 _LAYER_OVERHEAD = 2048
-# Copies of the parameters alive at once (weights, gradient, products before/after each
-# layer, Lanczos vectors); and of the largest d_k x d_k matrix (Sigma_x, W^T W in the
-# imbalance, their symmetrised copies and eigenvectors).
 _PARAMETER_COPIES = 16
 _SQUARE_COPIES = 4
 
