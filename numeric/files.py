@@ -17,28 +17,36 @@ import numpy as np
 
 from wideminima.errors import InputError
 from wideminima.io import read_data_arrays, read_weights_file, save_npz
+from wideminima.limits import check_memory, check_network
 from wideminima.types import Array
 
 from ._backend import to_numpy
 from .moments import Moments
 from .network import check_weights
 
-__all__ = ["DataFile", "load_weights", "save_weights", "load_data", "read_data_file"]
+__all__ = ["DataFile", "load_weights", "save_weights", "weight_arrays", "load_data", "read_data_file"]
 
 
 def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
     """The layers [W1, ..., WN] stored in ``path``, validated (shapes chain, finite)."""
     arrays = read_weights_file(path)
     try:
-        return check_weights(arrays)
+        weights = check_weights(arrays)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
+    check_network([int(weights[0].shape[1])] + [int(w.shape[0]) for w in weights])
+    return weights
+
+
+def weight_arrays(weights: Sequence[Array]) -> dict[str, np.ndarray]:
+    """[W1, ..., WN], checked, as the arrays of a weights file: ``{"W1": ..., ...}`` (float64, NumPy)."""
+    checked = check_weights(list(weights))
+    return {f"W{k}": to_numpy(w) for k, w in enumerate(checked, start=1)}
 
 
 def save_weights(path: str | os.PathLike[str], weights: Sequence[Array]) -> Path:
     """Write [W1, ..., WN] to ``path`` as ``W1``..``WN`` (float64, NumPy), atomically."""
-    checked = check_weights(list(weights))
-    return save_npz(path, {f"W{k}": to_numpy(w) for k, w in enumerate(checked, start=1)})
+    return save_npz(path, weight_arrays(weights))
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,9 @@ def read_data_file(path: str | os.PathLike[str]) -> DataFile:
     """Read and validate ``path`` once: samples X, Y, or population Sigma_x with T or Sigma_yx."""
     data = read_data_arrays(path)
     a = data.arrays
+    first = a["X"] if data.form == "samples" else a["Sigma_x"]
+    if first.ndim == 2:  # Sigma_x is d_0 x d_0 (and copied a few times): refuse before building it
+        check_memory(f"{path}: data of dimension d_0 = {first.shape[-1]}", 8.0 * 4 * first.shape[-1] ** 2)
     try:
         if data.form == "samples":
             moments = Moments.from_samples(a["X"], a["Y"])

@@ -8,6 +8,7 @@ L(W) = 1/2 E||y - W_{N:1} x||^2, whose minimum value L* = 1/2 (E||y||^2 - tr(T S
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,11 @@ __all__ = ["Moments"]
 # Sigma_x is treated as singular when its condition number exceeds 1/(eps * 1e3):
 # T = Sigma_yx Sigma_x^{-1} then carries no correct digit beyond ~1e-3 relative.
 _MAX_CONDITION = 1.0 / (np.finfo(np.float64).eps * 1e3)
+
+
+def _is_identity(a: np.ndarray) -> bool:
+    """Whether the square ``a`` is exactly the identity, without building an identity of its size."""
+    return bool(np.all(np.diagonal(a) == 1.0) and np.count_nonzero(a) == a.shape[0])
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,14 @@ class Moments:
         if float(np.max(np.abs(sx - sx.T))) > 64 * np.finfo(np.float64).eps * scale:
             raise InputError("Sigma_x is not symmetric")
         sx = (sx + sx.T) / 2
-        eig = np.linalg.eigvalsh(sx)
+        # The identity (whitened data) is positive definite: no eigendecomposition (O(d_0^3)) needed.
+        eig = np.ones(1) if _is_identity(sx) else np.linalg.eigvalsh(sx)
+        if eig[-1] < 0:
+            raise InputError(f"Sigma_x is negative definite (largest eigenvalue {eig[-1]:.3g}); "
+                             "a covariance E[x x^T] is positive semi-definite")
+        if eig[0] < -eig[-1] / _MAX_CONDITION:
+            raise InputError(f"Sigma_x is indefinite (eigenvalues from {eig[0]:.3g} to {eig[-1]:.3g}); "
+                             "a covariance E[x x^T] is positive semi-definite")
         if eig[0] <= eig[-1] / _MAX_CONDITION:
             raise InputError(
                 f"Sigma_x is singular or nearly so (eigenvalues from {eig[0]:.3g} to {eig[-1]:.3g}); "
@@ -100,16 +113,28 @@ class Moments:
     @property
     def target(self) -> np.ndarray:
         """T = Sigma_yx Sigma_x^{-1}, shape (d_N, d_0)."""
+        if _is_identity(self.sigma_x):  # whitened: T = Sigma_yx exactly, no O(d_0^3) solve
+            return self.sigma_yx.copy()
         return np.linalg.solve(self.sigma_x, self.sigma_yx.T).T
 
     @property
     def is_whitened(self) -> bool:
         """Whether Sigma_x is exactly the identity."""
-        return bool(np.array_equal(self.sigma_x, np.eye(self.input_dim)))
+        return _is_identity(self.sigma_x)
+
+    @functools.cached_property
+    def sigma_x_extremes(self) -> tuple[float, float]:
+        """(smallest, largest) eigenvalue of Sigma_x; (1, 1) for the identity without an eigendecomposition."""
+        if _is_identity(self.sigma_x):
+            return 1.0, 1.0
+        eig = np.linalg.eigvalsh(self.sigma_x)
+        return float(eig[0]), float(eig[-1])
 
     @property
     def sigma_x_sqrt(self) -> np.ndarray:
         """The symmetric square root Sigma_x^{1/2}."""
+        if _is_identity(self.sigma_x):
+            return self.sigma_x.copy()
         eig, vec = np.linalg.eigh(self.sigma_x)
         return (vec * np.sqrt(eig)) @ vec.T
 

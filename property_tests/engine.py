@@ -43,7 +43,8 @@ from wideminima.io import save_npz
 
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
-from .instances import decode, encode
+from .counterexample_file import read_counterexample
+from .instances import encode
 
 __all__ = ["Verdict", "ClaimStatus", "Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "verify_claim", "replay", "MP_ACCURACY"]
 
@@ -218,18 +219,8 @@ def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out
 
 
 def load_counterexample(path: str | Path) -> tuple[dict[str, Any], Any]:
-    """(metadata, instance) of a file written by :func:`save_counterexample`."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"--replay {p}: no such file")
-    try:
-        with np.load(p, allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-        meta = json.loads(str(arrays.pop("__meta__")))
-        layout = str(arrays.pop("__layout__"))
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"--replay {p}: not a counterexample file written by wideminima verify ({exc})") from None
-    return meta, decode(layout, arrays)
+    """(metadata, instance) of a file written by :func:`save_counterexample`, read as untrusted data."""
+    return read_counterexample(path)
 
 
 def _counterexample_record(claim: Claim, instance: Any, evaluation: Evaluation, path: Path) -> dict[str, Any]:

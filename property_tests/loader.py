@@ -10,7 +10,6 @@ claim raises :class:`~wideminima.errors.InputError` with one line.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 from dataclasses import replace
@@ -18,10 +17,11 @@ from pathlib import Path
 from types import ModuleType
 
 from wideminima.errors import InputError
+from wideminima.io import check_input_file
 
 from .claims import Claim, forget_claims, registered_claims
 
-__all__ = ["builtin_claims", "load_claim_file", "claims_in", "load_source"]
+__all__ = ["builtin_claims", "package_claims", "load_claim_file", "claims_in"]
 
 
 def claims_in(module: ModuleType, source: str) -> list[Claim]:
@@ -51,8 +51,9 @@ def load_claim_file(path: str | Path) -> list[Claim]:
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p}: is a folder; give the claim files (Python files) themselves")
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"{p}: no such claim file")
+    check_input_file(p)  # a FIFO or a device is named as such (reading one would block or never end)
     name = f"_wideminima_claims_{abs(hash(str(p.resolve())))}"
     spec = importlib.util.spec_from_file_location(name, p)
     if spec is None or spec.loader is None:
@@ -81,11 +82,12 @@ def load_claim_file(path: str | Path) -> list[Claim]:
     return claims
 
 
-def load_source(source: str) -> list[Claim]:
-    """Claims from a source recorded in a counterexample: "builtin", "module:NAME" or a file path."""
-    if source == "builtin":
-        return builtin_claims()
-    if source.startswith("module:"):
-        name = source[len("module:"):]
-        return claims_in(importlib.import_module(name), source)
-    return load_claim_file(source)
+def package_claims() -> list[Claim]:
+    """The claims this package defines: the built-in ones, then the wrong variants (``mutants``).
+
+    What ``verify --replay`` searches, by claim id, when no claim file is given: a fixed set
+    of the package's own code, never a module or file named inside the counterexample.
+    """
+    from .mutants import WRONG_VARIANTS  # imports the theorems, hence Hypothesis: see builtin_claims
+
+    return builtin_claims() + list(WRONG_VARIANTS)

@@ -5,7 +5,8 @@ requires every one to be refuted under the ci profile with an interval-certified
 counterexample, and ``wideminima verify --replay`` on the saved file to refute it
 again. Run them from Python with ``verify(WRONG_VARIANTS)`` or with
 ``python benchmarks/bench_verify.py`` (second table); a saved counterexample
-replays with ``wideminima verify --replay FILE`` (the file records this module).
+replays with ``wideminima verify --replay FILE`` (found by id among the package's claims,
+``loader.package_claims``).
 
 - ``wrong-exponent``: lambda_max >= N s^(2 - 1/N) (false for s > 1 at balanced minima);
 - ``wrong-constant``: near-balance with N + 1 in place of N - 1 (false at balanced minima, rho_k = 1);
@@ -40,7 +41,7 @@ from .theorems import INTERVAL_CERTIFICATE, gram_budget, near_balance_margin, re
 
 __all__ = ["WRONG_VARIANTS", "SOURCE"]
 
-SOURCE = f"module:{__name__}"  # lets --replay find these claims again
+SOURCE = f"module:{__name__}"  # provenance recorded in counterexamples (never imported from them)
 
 
 def _wrong_exponent(m: Minimum, ctx: Arithmetic) -> Any:

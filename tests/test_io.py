@@ -46,7 +46,7 @@ def test_missing_and_corrupt_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_weights(tmp_path / "absent.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(InputError, match="not a readable .npz"):
+    with pytest.raises(InputError, match="not an .npz archive"):
         load_data(tmp_path / "junk.npz")
 
 

@@ -28,6 +28,7 @@ BASE = {
     "wideminima.atomic",
     "wideminima.errors",
     "wideminima.io",
+    "wideminima.limits",
     "wideminima.progress",
     "wideminima.random",
     "wideminima.types",

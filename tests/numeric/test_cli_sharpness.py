@@ -68,7 +68,7 @@ def test_gauge_minimum_with_population_data_and_human_table(tmp_path: Path, caps
     [
         ({}, "no such file"),
         ({"w": {"W1": np.array([[np.nan]])}}, "contains NaN"),
-        ({"w": {"W1": np.eye(2) * (1 + 1j)}}, "W1 is complex"),
+        ({"w": {"W1": np.eye(2) * (1 + 1j)}}, "array 'W1' holds complex values"),
         ({"w": {"W1": np.eye(2)}}, "seed must be an integer >= 0"),
         # Finite layers whose product (or whose lambda_max ~ ||W_1||^2 = 1e320) overflows float64.
         ({"w": {"W1": 1e200 * np.eye(2), "W2": 1e200 * np.eye(2)}}, "leaves the float64 range"),

@@ -14,7 +14,7 @@ from wideminima import numeric
 from wideminima.property_tests import Claim, Minimum, builtin_claims, evaluate, replay, verify_claim
 from wideminima.property_tests.arithmetic import FLOAT64, MultiPrecision
 from wideminima.property_tests.claims import registered_claims
-from wideminima.property_tests.loader import load_claim_file, load_source
+from wideminima.property_tests.loader import load_claim_file, package_claims
 from wideminima.property_tests.mutants import WRONG_VARIANTS
 from wideminima.property_tests.quantities import flattest_bound, sharpness
 from wideminima.property_tests.strategies import global_minima
@@ -158,8 +158,9 @@ def test_quantities_agree_with_the_numeric_engine(seed: int) -> None:
     assert np.allclose(np.linalg.eigvalsh(g_ctx), np.linalg.eigvalsh(g_num), rtol=0, atol=1e-12 * np.abs(g_num).max())
 
 
-def test_user_claims_in_a_module_list_are_found() -> None:
-    assert [c.id for c in load_source("module:wideminima.property_tests.mutants")] == [c.id for c in WRONG_VARIANTS]
+def test_package_claims_are_the_builtin_claims_then_the_wrong_variants() -> None:
+    ids = [c.id for c in package_claims()]
+    assert ids[-len(WRONG_VARIANTS):] == [c.id for c in WRONG_VARIANTS] and len(set(ids)) == len(ids)
 
 
 def test_50_digit_quantities_agree_with_the_symbolic_engine() -> None:

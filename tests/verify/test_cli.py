@@ -115,7 +115,8 @@ def test_bad_profile_from_the_environment_is_one_line_exit_2(tmp_path) -> None:
 def test_replay_of_a_file_that_is_not_a_counterexample(tmp_path) -> None:
     (tmp_path / "w.npz").write_bytes(b"not a zip")
     result = _cli(["--replay", "w.npz"], tmp_path)
-    assert result.returncode == 2 and "not a counterexample file" in result.stderr
+    assert result.returncode == 2 and "--replay w.npz: not an .npz archive" in result.stderr
+    assert result.stderr.count("\n") == 1 and not result.stdout
 
 
 @pytest.mark.slow

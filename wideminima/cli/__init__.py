@@ -12,8 +12,9 @@ module is imported only when that command is named on the command line (to run i
 or to print its own ``--help``), so ``wideminima --help`` imports no engine.
 
 Exit status: 0 success, 1 a claim refuted (``verify``), 2 bad usage or input.
-A user mistake (:class:`~wideminima.errors.InputError`) prints one line on
-stderr and never a traceback.
+A user mistake (:class:`~wideminima.errors.InputError`), and a storage failure
+(disk full, file-size limit, read-only folder, standard output on ``/dev/full``),
+prints one line on stderr, exit status 2, and never a traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import sys
 from collections.abc import Sequence
 
 from wideminima import __version__
-from wideminima.errors import InputError
+from wideminima.errors import InputError, silence_stdout, storage_error
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -75,15 +76,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()  # a full disk or /dev/full fails here, not in the interpreter's exit
+        return status
     except InputError as exc:
         print(f"wideminima {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"wideminima {args.command}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        silence_stdout()
         return 0
+    except OSError as exc:  # only storage errors (errors.storage_error); anything else is a bug
+        if (error := storage_error("standard output" if exc.filename is None else exc.filename, exc)) is None:
+            raise
+        silence_stdout()
+        print(f"wideminima {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

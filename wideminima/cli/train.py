@@ -15,7 +15,10 @@ samples, ``--samples n`` rows y = T x from ``numeric.sample_data`` with the gene
 Outputs: ``--out`` weights (.npz, W1..WN), ``--biases-out`` an MLP's biases
 (.npz, b1..bN: the weights format holds only layers), ``--trajectory`` (.json: an object
 with the configuration, the status and the rows; .csv: one row per logged step),
-both written atomically. The summary (``--json``: one JSON object on stdout) has
+all checked before training (writable, not special files or links, no two at one
+path; :mod:`wideminima.atomic`) and written as one unit (all new, or all as they were).
+Networks whose estimated memory exceeds ``WIDEMINIMA_MAX_MEMORY`` are refused before
+anything is allocated (:mod:`wideminima.limits`). The summary (``--json``: one JSON object on stdout) has
 the status, steps, final loss, gradient norm, lambda_max and lambda_min of the
 full Hessian, and for a linear model ``at_global_minimum`` with ``minimum_residual``
 (see ``--minimum-rtol``) and, at a minimum, lambda_max from the output gram, the
@@ -30,14 +33,15 @@ import csv
 import io
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wideminima.atomic import atomic_open, check_output_path
+from wideminima.atomic import check_outputs, write_together
 from wideminima.errors import InputError
-from wideminima.io import save_npz
+from wideminima.limits import check_network
 from wideminima.numeric import (
     MLP,
     Moments,
@@ -49,8 +53,9 @@ from wideminima.numeric import (
     sharpness,
     train,
 )
-from wideminima.numeric._backend import check_seed, overflow_as_input_error
-from wideminima.numeric.files import load_weights, read_data_file, save_weights
+from wideminima.numeric._backend import check_seed, overflow_as_input_error, to_numpy
+from wideminima.numeric.files import load_weights, read_data_file, weight_arrays
+from wideminima.numeric.inits import INITS
 from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
 
 __all__ = ["configure", "run", "synthetic_target", "TARGET_KINDS"]
@@ -155,6 +160,9 @@ def _widths(args: argparse.Namespace, d_in: int | None, d_out: int | None) -> li
             raise InputError(f"--widths must be comma-separated integers, got {args.widths!r}") from None
         if args.depth is not None and args.depth != len(dims) - 1:
             raise InputError(f"--depth {args.depth} disagrees with --widths {args.widths} (depth {len(dims) - 1})")
+        if min(dims) < 1:
+            raise InputError(f"--widths must all be >= 1, got {args.widths}")
+        check_network(dims)  # before anything of that size is allocated
         return dims
     if args.depth is None:
         raise InputError("give --depth N (and optionally --width) or --widths d_0,...,d_N")
@@ -169,6 +177,7 @@ def _widths(args: argparse.Namespace, d_in: int | None, d_out: int | None) -> li
     width = args.width if args.width is not None else max(d_in, d_out)
     if args.model == "resnet" and width != d_in:
         raise InputError(f"a ResNet's width is the data dimension {d_in}, got --width {width}")
+    check_network((d_in, width, d_out), args.depth)  # before a list of depth + 1 widths is even built
     return [d_in] + [width] * (args.depth - 1) + [d_out]
 
 
@@ -206,7 +215,7 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _write_trajectory(path: str, config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> None:
+def _trajectory_text(path: str, config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> str:
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
         text = json.dumps({"config": config, "status": status, "rows": [{k: _finite(v) for k, v in r.items()} for r in rows]}, indent=1)
@@ -228,8 +237,11 @@ def _write_trajectory(path: str, config: dict[str, Any], status: str, rows: list
         text = buffer.getvalue()
     else:
         raise InputError(f"--trajectory {path}: the extension must be .json or .csv")
-    with atomic_open(path, "w") as handle:
-        handle.write(text)
+    return text
+
+
+def _npz_writer(arrays: dict[str, np.ndarray]) -> Any:
+    return lambda handle: np.savez(handle, **arrays)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -240,16 +252,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--biases-out needs --model mlp with --bias")
     if not (math.isfinite(args.minimum_rtol) and args.minimum_rtol >= 0):  # checked before training, not after
         raise InputError(f"--minimum-rtol must be a finite number >= 0, got {args.minimum_rtol}")
-    for path in (args.out, args.biases_out, args.trajectory):  # before training: never a partial set of outputs
-        if path is not None:
-            check_output_path(path)
+    # before training: a bad output fails now, not after the work (and never two outputs at one path)
+    check_outputs([("--out", args.out), ("--biases-out", args.biases_out), ("--trajectory", args.trajectory)])
     with overflow_as_input_error(args.data or "the synthetic target"):
         data, dims = _load(args)
     model: Any = args.model
     if model == "mlp":
         model = MLP(tuple(dims), activation=args.activation, bias=args.bias, negative_slope=args.negative_slope)
     init: Any = args.init
-    if init is not None and init.endswith(".npz"):
+    if init is not None and init not in INITS and (Path(init).suffix.lower() == ".npz" or os.path.lexists(init)):
         init = load_weights(init)
     schedule = Schedule(args.schedule, gamma=args.decay_gamma, every=args.decay_every, final=args.final_lr)
     result = train(
@@ -283,13 +294,16 @@ def run(args: argparse.Namespace) -> int:
         summary.update(_final_sharpness(model, data, result, args.minimum_rtol))
     summary["seconds"] = result.seconds
     summary["steps_per_second"] = result.steps_per_second
+    outputs: list[tuple[str, str, Any]] = []  # written as one unit: all new or all as they were
     if args.out is not None:
-        save_weights(args.out, result.weights)
+        outputs.append((args.out, "wb", _npz_writer(weight_arrays(result.weights))))
     if args.biases_out is not None:
-        save_npz(args.biases_out, {f"b{k}": b for k, b in enumerate(result.biases, start=1)})
+        outputs.append((args.biases_out, "wb", _npz_writer({f"b{k}": to_numpy(b) for k, b in enumerate(result.biases, start=1)})))
     if args.trajectory is not None:
         config = {k: v for k, v in vars(args).items() if k != "run"}
-        _write_trajectory(args.trajectory, config, result.status, result.trajectory)
+        text = _trajectory_text(args.trajectory, config, result.status, result.trajectory)
+        outputs.append((args.trajectory, "w", lambda handle: handle.write(text)))
+    write_together(outputs)
     summary["weights"] = args.out
     if result.biases is not None:
         summary["biases"] = args.biases_out

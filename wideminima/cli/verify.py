@@ -3,6 +3,10 @@
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
 
+``--replay`` re-decides a saved counterexample with the package's claims or the claim
+files given; it never imports the ``source`` recorded in the file (a data file never
+chooses code to run). Claim files are executed as Python.
+
 Exit status: 0 nothing refuted, 1 some claim refuted, 2 bad usage or input (a
 claim file that does not import or defines no claim, an unknown claim id) or a
 claim that could not be checked (status "error").
@@ -12,17 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from wideminima.atomic import check_output_path
 from wideminima.errors import InputError
 from wideminima.progress import ProgressBar
 from wideminima.property_tests.display import format_header, format_row, format_summary
 from wideminima.property_tests.engine import load_counterexample, replay, verify
-from wideminima.property_tests.loader import builtin_claims, load_claim_file, load_source
+from wideminima.property_tests.loader import builtin_claims, load_claim_file, package_claims
 from wideminima.property_tests.profiles import default_profile_name
 
 __all__ = ["configure", "run"]
@@ -73,20 +77,39 @@ def _claim_progress(bar: ProgressBar, total: int) -> Callable[[int, Any], Callab
     return on_claim
 
 
+def _replay(path: str, claims: list[Any] | None, files: list[str]) -> Any:
+    """Replay ``path`` with the claim files given (else this package's claims, by id): never the ``source`` the
+    file records, since a shared data file must not choose code to run. A file that cannot be
+    re-decided (damaged, or its instance does not fit the claim) is an input error: one line, exit 2."""
+    try:
+        meta, _ = load_counterexample(path)
+    except InputError as exc:
+        raise InputError(f"--replay {exc}") from None
+    if claims is None:
+        claims = package_claims()
+        if meta["claim"] not in {c.id for c in claims}:
+            raise InputError(f"--replay {path}: counterexample to claim {meta['claim']!r} ({meta.get('source', '?')}), "
+                             "not one of this package's claims; give its claim file first (wideminima verify "
+                             f"CLAIMS.py --replay {path}); claim files run as Python, so read one before you use it")
+    result = replay(path, claims, files=files)
+    row = result.claims[0]
+    if str(row.status) == "error":
+        raise InputError(f"--replay {path}: cannot re-decide claim {row.id}: {row.message}")
+    return result
+
+
 def run(args: argparse.Namespace) -> int:
     """Run verify as the arguments say; return the exit status."""
-    if os.path.exists(args.out) and not os.path.isdir(args.out):  # fail before searching, not at the first save
-        raise InputError(f"--out {args.out}: exists and is not a folder")
+    if args.seed is not None and args.seed < 0:
+        raise InputError(f"--seed must be an integer >= 0, got {args.seed}")
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
     claims = [c for f in args.files for c in load_claim_file(f)] if args.files else None
     if args.replay is not None:
-        if claims is None:
-            meta, _ = load_counterexample(args.replay)
-            claims = load_source(str(meta.get("source", "builtin")))
-        result = replay(args.replay, claims, files=args.files)
+        result = _replay(args.replay, claims, args.files)
     else:
+        check_output_path(args.out, folder=True, option="--out")  # fail before searching, not at the first save
         claims = _select(claims if claims is not None else builtin_claims(), args.claim)
         seed = args.seed if args.seed is not None else (0 if profile == "ci" else secrets.randbelow(2**31))
         bar = ProgressBar(len(claims), enabled=not args.json)

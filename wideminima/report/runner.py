@@ -9,7 +9,9 @@ Tasks always run in fresh ("spawn") worker processes whose BLAS is single-thread
 the experiments multiply small matrices, where OpenBLAS threads only contend for
 the cores the workers already use (measured 4.6x slower on a loaded 2-core
 machine), and one thread keeps the floating-point summation order, hence the
-results, the same for any number of workers.
+results, the same for any number of workers. Each worker watches the main
+process and exits within half a second of its death (:func:`watch_parent`), so a
+killed report leaves no workers running.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import contextlib
 import importlib
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from .registry import Task, task_seed
 
-__all__ = ["run_tasks", "execute"]
+__all__ = ["run_tasks", "execute", "watch_parent"]
 
 def execute(module_name: str, params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Run one task in this process: ``module.run_task(params, seed)``."""
@@ -50,7 +54,30 @@ def _single_threaded_children() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _init_worker() -> None:
+# How often a worker checks that the main process is still alive.
+_WATCH_PARENT_S = 0.5
+
+
+def watch_parent(parent: int, interval: float = _WATCH_PARENT_S) -> threading.Thread:
+    """Start a daemon thread that ends this process as soon as its parent ``parent`` is gone.
+
+    A worker whose main process was killed (SIGKILL leaves no chance to stop the pool)
+    is re-parented; it then exits within ``interval`` seconds instead of running its
+    task to the end for nobody.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="watch-parent", daemon=True)
+    thread.start()
+    return thread
+
+
+def _init_worker(parent: int) -> None:
+    watch_parent(parent)
     try:
         import matplotlib
 
@@ -80,7 +107,7 @@ def run_tasks(
     # Costly tasks first: with few workers the longest task then does not end up last.
     order = sorted(range(len(tasks)), key=lambda i: -tasks[i].cost)
     context = multiprocessing.get_context("spawn")
-    with _single_threaded_children(), ProcessPoolExecutor(max(workers, 1), context, _init_worker) as pool:
+    with _single_threaded_children(), ProcessPoolExecutor(max(workers, 1), context, _init_worker, (os.getpid(),)) as pool:
         pending = {}
         for i in order:
             t = tasks[i]
