@@ -1,0 +1,127 @@
+"""Beyond lambda_max: top-k and bottom-k eigenpairs, per-layer blocks, trace and density of any model's Hessian.
+
+Every function takes a model and its data as :func:`~wideminima.numeric.parameter_hessian.hessian_of`
+does (weights list, Chain, (MLP, params), or a ``torch.nn.Module``), or a ready
+:class:`~wideminima.numeric.parameter_hessian.ParameterHessian`.
+
+- :func:`hessian_eigenpairs`: k extreme eigenpairs with explicit residuals (Lanczos, or
+  ARPACK on NumPy operators, or dense for P <= 64).
+- :func:`block_extremes`: lambda_max and lambda_min of each diagonal block H_kk (per layer).
+- :func:`hessian_trace_of`: exact for deep linear networks (theory id output-gram-spectrum:
+  tr H = sum_k ||A_k||_F^2 ||B_k Sigma_x^{1/2}||_F^2 at every point), Hutch++ otherwise.
+- :func:`exact_spectrum`: at a global minimum of a linear chain, all P eigenvalues:
+  those of the output gram G (eigh) and P - rank zeros (H = J^T J, theory id output-gram-spectrum).
+- :func:`hessian_density`: the exact smoothed density from :func:`exact_spectrum` at a
+  global minimum of a linear chain, SLQ otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from wideminima.errors import InputError, NotAGlobalMinimumError
+
+from .density import Density, exact_density, slq_density
+from .lanczos import EigenResult, top_eigenpairs
+from .parameter_hessian import ParameterHessian, hessian_of
+from .spectra import Eigenpair, Extremes, global_minimum_test
+from .trace import TraceEstimate, hutchpp_trace
+
+__all__ = ["hessian_eigenpairs", "block_extremes", "hessian_trace_of", "exact_spectrum", "hessian_density"]
+
+# Output grams up to this size (d_N d_0) are diagonalized densely for the exact spectrum (eigh of 4096^2: seconds).
+_EXACT_GRAM = 4096
+
+
+def _operator(model: Any, data: Any) -> ParameterHessian:
+    return model if isinstance(model, ParameterHessian) else hessian_of(model, data)
+
+
+def hessian_eigenpairs(
+    model: Any, data: Any = None, k: int = 1, *, which: str = "largest", tol: float = 1e-10, seed: int = 0,
+    method: str = "lanczos",
+) -> EigenResult:
+    """The ``k`` largest (or smallest, signed) Hessian eigenpairs, residuals ||H v - lambda v|| explicit.
+
+    ``method`` as in :func:`~wideminima.numeric.lanczos.top_eigenpairs`; the default is
+    this toolkit's Lanczos (works in every namespace); ``"arpack"`` for NumPy operators.
+    """
+    op = _operator(model, data)
+    return top_eigenpairs(op.matvec, op.dim, k, which=which, tol=tol, seed=seed, like=op.like,
+                          method="dense" if op.dim <= 64 else method)
+
+
+def _extremes(op: ParameterHessian, tol: float, seed: int) -> Extremes:
+    ends = []
+    for offset, which in enumerate(("largest", "smallest")):
+        found = hessian_eigenpairs(op, k=1, which=which, tol=tol, seed=seed + offset)
+        ends.append(Eigenpair(float(found.values[0]), op.unflatten(found.vectors[:, 0]), float(found.residuals[0]),
+                              found.converged, found.products))
+    return Extremes(ends[0], ends[1])
+
+
+def block_extremes(model: Any, data: Any = None, *, tol: float = 1e-10, seed: int = 0) -> dict[str, Extremes]:
+    """{block label: extremes of H restricted to that parameter tensor} (W1.., b1.. for chains).
+
+    The diagonal block H_kk is the Hessian of L in W_k alone with the others fixed.
+    For a deep linear network H_kk = (A_k^T A_k) (kron) (B_k Sigma_x B_k^T) exactly (L is
+    quadratic in each single layer), so its extremes are products of extreme eigenvalues.
+    """
+    op = _operator(model, data)
+    return {label: _extremes(op.block(label), tol, seed) for label, _, _ in op.blocks}
+
+
+def hessian_trace_of(model: Any, data: Any = None, *, products: int = 99, seed: int = 0) -> TraceEstimate:
+    """tr H: exact (closed form) for deep linear networks, Hutch++ with ``products`` products otherwise."""
+    op = _operator(model, data)
+    if op.kind == "linear":
+        from .gram import hessian_trace
+
+        moments = op.extra["moments"]
+        return TraceEstimate(hessian_trace(op.weights, None if moments.is_whitened else moments.sigma_x), 0.0, 0, "exact")
+    return hutchpp_trace(op.matvec, op.dim, products, seed=seed, like=op.like)
+
+
+def exact_spectrum(weights: Any, moments: Any = None) -> np.ndarray:
+    """All P Hessian eigenvalues at a global minimum of a deep linear network, descending.
+
+    H = J^T J there, so its nonzero eigenvalues are those of G = J J^T (d_N d_0 square);
+    the rest are zeros. Returns eigh(G) (clipped at 0: G is PSD, negative values are
+    rounding) truncated or padded with zeros to P entries. Raises
+    :class:`NotAGlobalMinimumError` off the minima; refuses d_N d_0 > 4096.
+    """
+    from .gram import gram_factors
+    from .hessian import _resolve, parameter_count
+
+    weights, moments = _resolve(weights, moments)
+    test = global_minimum_test(weights, moments)
+    if not test.is_minimum:
+        raise NotAGlobalMinimumError(
+            f"the exact spectrum needs a global minimum; ||(W_N...W_1 - T) Sigma_x^1/2||_F = {test.residual:.3g} "
+            f"exceeds the rounding bound {test.bound:.3g}"
+        )
+    dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
+    if dn * d0 > _EXACT_GRAM:
+        raise InputError(f"the exact spectrum diagonalizes the {dn * d0} x {dn * d0} output gram; the limit is {_EXACT_GRAM}")
+    from ._backend import to_numpy
+
+    gram = to_numpy(gram_factors(weights, None if moments.is_whitened else moments.sigma_x).dense())
+    values = np.clip(np.linalg.eigvalsh((gram + gram.T) / 2)[::-1], 0.0, None)
+    p = parameter_count(weights)
+    return np.concatenate([values[:p], np.zeros(max(p - values.size, 0))])
+
+
+def hessian_density(
+    model: Any, data: Any = None, *, sigma: float | None = None, probes: int = 10, steps: int = 80, points: int = 512,
+    seed: int = 0,
+) -> Density:
+    """The smoothed spectral density: exact at a global minimum of a linear chain, SLQ otherwise."""
+    op = _operator(model, data)
+    if op.kind == "linear":
+        moments = op.extra["moments"]
+        dn, d0 = int(op.weights[-1].shape[0]), int(op.weights[0].shape[1])
+        if dn * d0 <= _EXACT_GRAM and global_minimum_test(op.weights, moments).is_minimum:
+            return exact_density(exact_spectrum(op.weights, moments), sigma=sigma, points=points)
+    return slq_density(op.matvec, op.dim, probes=probes, steps=steps, sigma=sigma, points=points, seed=seed, like=op.like)
