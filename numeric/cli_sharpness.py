@@ -1,4 +1,9 @@
-"""``wideminima sharpness WEIGHTS.npz [--data DATA.npz] [--json]``: spectrum, flatness and path metrics.
+"""``wideminima sharpness MODEL [--data DATA.npz] [--activation A] [--residual] [--json]``: spectrum, flatness, path metrics.
+
+MODEL is a weights ``.npz`` (W1..WN), a PyTorch state_dict (``.pt``/``.pth``) or a
+safetensors file of a chain of Linear layers (``numeric.torch_models``). A nonlinear
+chain (activation or biases) needs samples X, Y in ``--data`` and is reported by
+``numeric.chain_summary``.
 
 At a global minimum (decided by :func:`~wideminima.numeric.global_minimum_test`)
 lambda_max comes from the output gram; elsewhere lambda_max and lambda_min come from
@@ -19,7 +24,11 @@ __all__ = ["configure", "run", "summarize"]
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the command's arguments."""
-    parser.add_argument("weights", metavar="WEIGHTS.npz", help="weights file with arrays W1..WN")
+    parser.add_argument("weights", metavar="MODEL",
+                        help="weights .npz (W1..WN), PyTorch state_dict (.pt/.pth) or .safetensors of Linear layers")
+    parser.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "identity"],
+                        help="activation between the Linear layers (needed when modules sit between them)")
+    parser.add_argument("--residual", action="store_true", help="the layers are residual blocks R_k of a linear ResNet, W_k = I + R_k")
     parser.add_argument("--data", metavar="DATA.npz", help="data file: X and Y, or Sigma_x with T or Sigma_yx")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vectors (default 0)")
@@ -54,6 +63,8 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
         widths,
     )
     from .hessian import _resolve
+    from .network import end_to_end
+    from .signatures import gauge_invariant_flatness
 
     weights, moments = _resolve(weights, moments)
     depth, dims = len(weights), widths(weights)
@@ -82,6 +93,11 @@ def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict
     out["flattest_bound"] = bound
     ratio = out["lambda_max"] / bound if test.is_minimum and bound > 0 else float("nan")
     out["sharpness_ratio"] = _finite_or_none(ratio)
+    # lambda_max over the flattest value of the chain's own end-to-end map: defined off the minima too.
+    out["gauge_invariant_flatness"] = (
+        gauge_invariant_flatness(weights, out["lambda_max"], None if moments.is_whitened else moments.sigma_x)
+        if np.any(end_to_end(weights)) else None
+    )
     out["path_gains"] = path_gains(weights).tolist()
     out["coupling"] = coupling(weights).tolist()
     out["imbalance"] = imbalance(weights).tolist()
@@ -116,16 +132,35 @@ def _table(summary: dict[str, Any]) -> str:
     return "\n".join(f"{key.ljust(width)}  {_format(value)}" for key, value in summary.items())
 
 
+def _summarize_nonlinear(chain: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from wideminima.errors import InputError
+    from wideminima.io import read_data_file
+
+    from .chain_summary import summarize_chain
+
+    what = f"{chain.activation} activation" + (" with biases" if chain.biases is not None else "")
+    if args.data is None:
+        raise InputError(f"{args.weights}: a chain with {what} needs --data with samples X and Y")
+    samples = read_data_file(args.data).samples
+    if samples is None:
+        raise InputError(f"{args.data}: a chain with {what} needs samples X and Y, not population moments")
+    return summarize_chain(chain, *samples, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the files, compute, print (table or one JSON object); exit status 0."""
-    from wideminima.io import load_data, load_weights
+    from wideminima.io import load_data
 
     from ._backend import overflow_as_input_error
 
+    from .torch_models import load_model
+
     with overflow_as_input_error(args.weights if args.data is None else f"{args.weights} with {args.data}"):
-        weights = load_weights(args.weights)
-        moments = load_data(args.data) if args.data else None
-        summary = summarize(weights, moments, seed=args.seed)
+        chain = load_model(args.weights, activation=args.activation, residual=args.residual)
+        if chain.is_linear:
+            summary = summarize(chain.weights, load_data(args.data) if args.data else None, seed=args.seed)
+        else:
+            summary = _summarize_nonlinear(chain, args)
     if args.json:
         sys.stdout.write(json.dumps(summary, allow_nan=False) + "\n")
     else:

@@ -4,6 +4,7 @@ Every function takes a model and its data as :func:`~wideminima.numeric.paramete
 does (weights list, Chain, (MLP, params), or a ``torch.nn.Module``), or a ready
 :class:`~wideminima.numeric.parameter_hessian.ParameterHessian`.
 
+- :func:`extremes_of`: lambda_max and lambda_min with their eigenvectors and residuals.
 - :func:`hessian_eigenpairs`: k extreme eigenpairs with explicit residuals (Lanczos, or
   ARPACK on NumPy operators, or dense for P <= 64).
 - :func:`block_extremes`: lambda_max and lambda_min of each diagonal block H_kk (per layer).
@@ -25,11 +26,11 @@ from wideminima.errors import InputError, NotAGlobalMinimumError
 
 from .density import Density, exact_density, slq_density
 from .lanczos import EigenResult, top_eigenpairs
-from .parameter_hessian import ParameterHessian, hessian_of
+from .parameter_hessian import ParameterHessian, hessian_of, moments_of
 from .spectra import Eigenpair, Extremes, global_minimum_test
 from .trace import TraceEstimate, hutchpp_trace
 
-__all__ = ["hessian_eigenpairs", "block_extremes", "hessian_trace_of", "exact_spectrum", "hessian_density"]
+__all__ = ["extremes_of", "hessian_eigenpairs", "block_extremes", "hessian_trace_of", "exact_spectrum", "hessian_density"]
 
 # Output grams up to this size (d_N d_0) are diagonalized densely for the exact spectrum (eigh of 4096^2: seconds).
 _EXACT_GRAM = 4096
@@ -53,7 +54,12 @@ def hessian_eigenpairs(
                           method="dense" if op.dim <= 64 else method)
 
 
-def _extremes(op: ParameterHessian, tol: float, seed: int) -> Extremes:
+def extremes_of(model: Any, data: Any = None, *, tol: float = 1e-10, seed: int = 0) -> Extremes:
+    """lambda_max and lambda_min (signed) of the Hessian of any model, as the toolkit's ``Extremes``.
+
+    Start vectors from ``seed`` (top) and ``seed + 1`` (bottom); dense for P <= 64.
+    """
+    op = _operator(model, data)
     ends = []
     for offset, which in enumerate(("largest", "smallest")):
         found = hessian_eigenpairs(op, k=1, which=which, tol=tol, seed=seed + offset)
@@ -70,7 +76,7 @@ def block_extremes(model: Any, data: Any = None, *, tol: float = 1e-10, seed: in
     quadratic in each single layer), so its extremes are products of extreme eigenvalues.
     """
     op = _operator(model, data)
-    return {label: _extremes(op.block(label), tol, seed) for label, _, _ in op.blocks}
+    return {label: extremes_of(op.block(label), tol=tol, seed=seed) for label, _, _ in op.blocks}
 
 
 def hessian_trace_of(model: Any, data: Any = None, *, products: int = 99, seed: int = 0) -> TraceEstimate:
@@ -84,18 +90,19 @@ def hessian_trace_of(model: Any, data: Any = None, *, products: int = 99, seed: 
     return hutchpp_trace(op.matvec, op.dim, products, seed=seed, like=op.like)
 
 
-def exact_spectrum(weights: Any, moments: Any = None) -> np.ndarray:
+def exact_spectrum(weights: Any, data: Any = None) -> np.ndarray:
     """All P Hessian eigenvalues at a global minimum of a deep linear network, descending.
 
     H = J^T J there, so its nonzero eigenvalues are those of G = J J^T (d_N d_0 square);
-    the rest are zeros. Returns eigh(G) (clipped at 0: G is PSD, negative values are
+    the rest are zeros. ``data``: Moments, (X, Y), a DataLoader, or None (whitened,
+    T = the product). Returns eigh(G) (clipped at 0: G is PSD, negative values are
     rounding) truncated or padded with zeros to P entries. Raises
     :class:`NotAGlobalMinimumError` off the minima; refuses d_N d_0 > 4096.
     """
     from .gram import gram_factors
     from .hessian import _resolve, parameter_count
 
-    weights, moments = _resolve(weights, moments)
+    weights, moments = _resolve(weights, moments_of(data))
     test = global_minimum_test(weights, moments)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(

@@ -26,7 +26,7 @@ from wideminima.errors import InputError
 
 from ._backend import array_namespace, eye_like, to_numpy
 
-__all__ = ["ParameterHessian", "hessian_of", "samples_of"]
+__all__ = ["ParameterHessian", "hessian_of", "samples_of", "moments_of"]
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,8 @@ def _mlp(net: Any, params: Sequence[Any], x: Any, y: Any) -> ParameterHessian:
     )
 
 
-def _moments_of(data: Any) -> Any:
+def moments_of(data: Any) -> Any:
+    """``data`` as ``Moments``: given Moments or None pass through; (X, Y) or a DataLoader become sample moments."""
     from .moments import Moments
 
     if data is None or isinstance(data, Moments):
@@ -152,7 +153,7 @@ def _moments_of(data: Any) -> Any:
 
 def _chain(chain: Any, data: Any) -> ParameterHessian:
     if chain.is_linear:
-        return _linear(chain.weights, _moments_of(data))
+        return _linear(chain.weights, moments_of(data))
     if data is None:
         raise InputError("a nonlinear chain (activation or biases) needs samples X, Y: its Hessian depends on more than Sigma_x")
     from .moments import Moments
@@ -246,4 +247,4 @@ def hessian_of(model: Any, data: Any = None, *, loss: Callable[[Any, Any], Any] 
     if isinstance(model, tuple) and len(model) == 2 and isinstance(model[0], MLP):
         x, y = samples_of(data)
         return _mlp(model[0], model[1], x, y)
-    return _linear(model, _moments_of(data))
+    return _linear(model, moments_of(data))

@@ -36,7 +36,7 @@ from wideminima.errors import InputError
 
 from ._backend import as_float_array
 
-__all__ = ["ACTIVATION_NAMES", "Chain", "read_tensors", "chain_from_tensors", "load_chain", "chain_from_module", "is_module"]
+__all__ = ["ACTIVATION_NAMES", "Chain", "read_tensors", "chain_from_tensors", "load_chain", "load_model", "chain_from_module", "is_module"]
 
 # Names on the command line (``identity``: a linear chain) -> the MLP class's names.
 ACTIVATION_NAMES = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "identity": "linear"}
@@ -122,8 +122,9 @@ def read_tensors(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     try:
         loaded = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError for disallowed objects, RuntimeError/EOFError for corrupt files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{p}: not a state_dict that loads with weights_only=True ({first})") from None
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # torch colours its message
+        first = text.splitlines()[0].split(". ")[0] if text else type(exc).__name__
+        raise InputError(f"{p}: refused, not a plain state_dict of tensors (torch.load(weights_only=True): {first})") from None
     if not isinstance(loaded, Mapping):
         raise InputError(f"{p}: holds a {type(loaded).__name__}, not a state_dict (a mapping of names to tensors)")
     out = {}
@@ -206,6 +207,23 @@ def load_chain(
     """The chain stored in a ``.pt``/``.pth``/``.safetensors`` file (see :func:`chain_from_tensors`)."""
     return chain_from_tensors(read_tensors(path), activation=activation, residual=residual,
                               negative_slope=negative_slope, source=str(path))
+
+
+def load_model(
+    path: str | os.PathLike[str], *, activation: str | None = None, residual: bool = False, negative_slope: float = 0.01
+) -> Chain:
+    """The chain in any model file: ``.npz`` (W1..WN, interfaces.md) or a PyTorch/safetensors state_dict.
+
+    For ``.npz`` the layers are W1..WN (or the residual blocks with ``residual``) without
+    biases; ``activation`` None means a linear chain.
+    """
+    if Path(path).suffix.lower() != ".npz":
+        return load_chain(path, activation=activation, residual=residual, negative_slope=negative_slope)
+    from wideminima.io import load_weights
+
+    layers = load_weights(path)
+    return chain_from_tensors({f"{k}.weight": w for k, w in enumerate(layers)}, activation=activation,
+                              residual=residual, negative_slope=negative_slope, source=str(path))
 
 
 def is_module(value: Any) -> bool:
