@@ -193,8 +193,11 @@ def _autograd(module: Any, data: Any, loss: Callable[[Any, Any], Any] | None) ->
         batches = list(data)
     else:
         raise InputError(f"data must be (X, Y) or a DataLoader of (x, y) batches, got {type(data).__name__}")
-    batches = [(torch.as_tensor(bx, dtype=torch.float64, device=device), torch.as_tensor(by, dtype=torch.float64, device=device))
-               for bx, by in batches]
+    def as_float64(value: Any) -> Any:  # class labels (integer targets of a custom loss) keep their dtype
+        tensor = torch.as_tensor(value, device=device)
+        return tensor.to(torch.float64) if tensor.is_floating_point() else tensor
+
+    batches = [(as_float64(bx), as_float64(by)) for bx, by in batches]
     total = sum(int(bx.shape[0]) for bx, _ in batches)
     if total == 0:
         raise InputError("the data holds no samples")
