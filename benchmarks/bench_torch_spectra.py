@@ -14,6 +14,7 @@ lambda_max rows (error relative to the reference):
   wideminima lanczos   : ``hessian_eigenpairs`` on the closed-form chain products (NumPy), this toolkit's Lanczos, tol 1e-10;
   wideminima arpack    : the same operator under SciPy's eigsh, tol 1e-10;
   wideminima autograd  : ``hessian_of(module, loss=...)`` (generic double-backward path, torch) with this toolkit's Lanczos;
+  wideminima auto      : ``hessian_eigenpairs`` default on the autograd operator (ARPACK through zero-copy views);
   curvlinops eigsh     : ``HessianLinearOperator(...).to_scipy()`` under eigsh, tol 1e-10;
   pyhessian power      : ``hessian.eigenvalues()`` power iteration, tol 1e-3 (its default) and 1e-6, maxIter 1000.
 trace rows: wideminima (exact closed form for the linear chain; Hutch++ with 99 products and its standard
@@ -106,7 +107,7 @@ def run_case(case: str, cap: float) -> list[str]:
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     from wideminima.numeric import sharpness
-    from wideminima.numeric.hessian_spectrum import hessian_trace_of
+    from wideminima.numeric.hessian_spectrum import hessian_eigenpairs, hessian_trace_of
     from wideminima.numeric.lanczos import top_eigenpairs
     from wideminima.numeric.parameter_hessian import hessian_of
 
@@ -143,6 +144,16 @@ def run_case(case: str, cap: float) -> list[str]:
     rows.append(("wideminima arpack, chain products", ours(chain_op, "arpack")))
     autograd_op = hessian_of(net, (x, y), loss=_half_mse(n))
     rows.append(("wideminima lanczos, autograd products", ours(autograd_op, "lanczos")))
+
+    def ours_auto() -> tuple[float, int]:
+        from wideminima.numeric.parameter_hessian import ParameterHessian
+
+        matvec, count = _counting(autograd_op.matvec, cap)
+        counted = ParameterHessian(matvec, dim, autograd_op.namespace, autograd_op.like, autograd_op.blocks,
+                                   autograd_op.kind, autograd_op.unflatten)
+        return float(hessian_eigenpairs(counted, tol=1e-10).values[0]), count[0]
+
+    rows.append(("wideminima auto (arpack), autograd products", ours_auto))
 
     from curvlinops import HessianLinearOperator
 
