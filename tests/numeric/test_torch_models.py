@@ -38,7 +38,7 @@ def test_files_round_trip_a_biased_tanh_chain(tmp_path: Path, suffix: str) -> No
     net = _mlp()
     path = tmp_path / f"m{suffix}"
     if suffix == ".safetensors":
-        from safetensors.torch import save_file
+        save_file = pytest.importorskip("safetensors.torch").save_file
 
         save_file(net.state_dict(), str(path))
     else:
@@ -93,6 +93,17 @@ def test_pickled_objects_are_refused_and_never_run(tmp_path: Path) -> None:
     (tmp_path / "x.onnx").write_bytes(b"")
     with pytest.raises(InputError, match="unknown model file type"):
         load_model(tmp_path / "x.onnx")
+
+
+def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m.safetensors").write_bytes(b"")
+    torch.save({"0.weight": torch.eye(2)}, tmp_path / "m.pt")
+    monkeypatch.setitem(__import__("sys").modules, "safetensors.numpy", None)  # import fails
+    with pytest.raises(InputError, match=r"pip install 'wideminima\[safetensors\]'"):
+        load_chain(tmp_path / "m.safetensors")
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)
+    with pytest.raises(InputError, match=r"pip install 'wideminima\[torch\]'"):
+        load_chain(tmp_path / "m.pt")
 
 
 def test_residual_chain_adds_the_identity(tmp_path: Path) -> None:
