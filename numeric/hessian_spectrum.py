@@ -56,9 +56,10 @@ def hessian_eigenpairs(
     ``method``: ``"dense"``, ``"lanczos"`` (this toolkit's, any namespace and device),
     ``"arpack"`` (SciPy's eigsh on host vectors: NumPy, or CPU torch tensors through
     zero-copy views), or ``"auto"``: dense for P <= 64, ARPACK for the largest end on the
-    host when SciPy is installed (measured as fast or faster: 26 s against 44 s at
-    P = 524,288 and equal at P = 98,880 in ``benchmarks/bench_torch_spectra.py``),
-    otherwise Lanczos. Vectors come back in the operator's namespace.
+    host when SciPy is installed, otherwise Lanczos. In ``benchmarks/bench_torch_spectra.py``
+    the two are within the run-to-run noise of a loaded machine (P = 524,288 and 98,880; ARPACK
+    4-7% more products), so the well-kept library is preferred where it runs. Vectors come
+    back in the operator's namespace.
     """
     from ._backend import scipy_available
 
