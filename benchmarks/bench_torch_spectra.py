@@ -36,22 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-
-class _Capped(Exception):
-    """A method used up its time cap."""
-
-
-def _counting(matvec: Callable[[Any], Any], cap: float) -> tuple[Callable[[Any], Any], list[int]]:
-    start, count = time.perf_counter(), [0]
-
-    def wrapped(x: Any) -> Any:
-        if time.perf_counter() - start > cap:
-            raise _Capped
-        count[0] += 1
-        return matvec(x)
-
-    return wrapped, count
+from bench_sharpness import _Capped, _capped as _counting  # the same capped, counting product wrapper
 
 
 def _models(case: str) -> tuple[Any, Any, Any, Any]:

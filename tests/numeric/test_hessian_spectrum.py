@@ -134,6 +134,7 @@ def test_block_extremes_are_the_extremes_of_the_diagonal_blocks() -> None:
     net, x, y = _tanh_mlp()
     dense, names = _autograd_hessian(net, x, y)
     blocks = block_extremes(net, (x, y))
+    generic = block_extremes(hessian_of(net, (x, y), loss=lambda o, t: 0.5 * torch.mean(torch.sum((o - t) ** 2, dim=1))))
     sizes = [p.numel() for _, p in net.named_parameters()]
     starts = np.cumsum([0] + sizes)
     labels = {"0.weight": "W1", "2.weight": "W2", "4.weight": "W3", "0.bias": "b1", "2.bias": "b2", "4.bias": "b3"}
@@ -143,6 +144,7 @@ def test_block_extremes_are_the_extremes_of_the_diagonal_blocks() -> None:
         scale = np.max(np.abs(block))
         assert got.lambda_max == pytest.approx(block[-1], abs=1e-10 * scale)
         assert got.lambda_min == pytest.approx(block[0], abs=1e-10 * scale)
+        assert generic[name].lambda_max == pytest.approx(block[-1], abs=1e-10 * scale)  # torch blocks, module names
 
 
 def test_trace_exact_for_linear_chains_and_hutchpp_within_its_error_otherwise() -> None:
