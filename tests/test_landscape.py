@@ -53,3 +53,25 @@ def test_mlp_landscape_and_bad_input() -> None:
     assert pictures.loss_1d[5] == 0.0  # t = 0 is the point itself
     with pytest.raises(InputError, match="delta must be a positive"):
         compute_landscape(chain, (x, y), delta=0.0)
+
+
+def test_landscape_command_writes_six_figures_and_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from wideminima._cli import main
+    from wideminima.io import save_npz, save_weights
+
+    rng = np.random.default_rng(2)
+    save_weights(tmp_path / "w.npz", [rng.standard_normal((3, 2)), rng.standard_normal((1, 3))])
+    save_npz(tmp_path / "d.npz", {"X": rng.standard_normal((20, 2)), "Y": rng.standard_normal((20, 1))})
+    argv = [str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"), "--activation", "tanh", "--points", "9"]
+    assert main(["landscape", *argv, "--out", str(tmp_path / "pics"), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["density"] == "slq" and len(got["files"]) == 6 and all(Path(f).is_file() for f in got["files"])
+    assert got["lambda_1"] >= got["lambda_2"]
+    (tmp_path / "file").write_text("")
+    for extra, message in [(["--out", str(tmp_path / "file")], "is not a folder"), (["--delta", "-1"], "delta must be a positive"),
+                           (["--name", "a/b"], "plain file name")]:
+        assert main(["landscape", *argv, *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1

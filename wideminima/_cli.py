@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "derive": ("wideminima.symbolic.cli", "print a machine-checked derivation (scalar or matrix network)"),
     "train": ("wideminima.numeric.cli_train", "train a network and save its weights and trajectory"),
     "report": ("wideminima.report.cli", "run the experiments and write a report with figures"),
+    "landscape": ("wideminima.cli.landscape", "draw the loss along the top Hessian eigenvectors and the spectral density"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Command modules of the ``wideminima`` console script (one per subcommand)."""
