@@ -204,3 +204,19 @@ def test_extremes_of_a_module_match_the_numeric_mlp() -> None:
     scale = np.max(np.abs(exact))
     assert abs(ext.lambda_max - exact[-1]) <= 1e-10 * scale and abs(ext.lambda_min - exact[0]) <= 1e-10 * scale
     assert ext.top.converged and ext.bottom.converged
+
+
+def test_numeric_entry_points_take_modules() -> None:
+    from wideminima.numeric import hessian_extremes
+
+    net, x, y = _tanh_mlp()
+    assert hessian_extremes(net, (x, y)).lambda_max == pytest.approx(extremes_of(net, (x, y)).lambda_max, rel=1e-12)
+    with pytest.raises(InputError, match="for deep linear networks"):
+        sharpness(net, (x, y))
+    rng = np.random.default_rng(7)
+    weights = balanced_minimum(np.diag([3.0, 1.0]), [2, 3, 2], rng)
+    linear = nn.Sequential(*[nn.Linear(w.shape[1], w.shape[0], bias=False) for w in weights]).double()
+    with torch.no_grad():
+        for module, w in zip(linear, weights):
+            module.weight.copy_(torch.from_numpy(w))
+    assert sharpness(linear).lambda_max == pytest.approx(sharpness(weights).lambda_max, rel=1e-14)
