@@ -1,6 +1,10 @@
 """Hessian spectra of PyTorch models: wideminima against PyHessian and curvlinops, same models, one run.
 
 Run: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/bench_torch_spectra.py [--cap SECONDS] [--cases linear,mlp]``.
+Needs torch, scipy, curvlinops-for-pytorch and pyhessian (skipped with one line otherwise). They are
+no extra of the package: from the index they would pull a CUDA torch of several GB; beside a local
+torch install them with ``pip install --no-deps curvlinops-for-pytorch==3.0.1 pyhessian==0.1 tqdm
+einops einconv linear_operator jaxtyping``.
 
 Models (float64, loss 1/(2n) sum ||y - f(x)||^2 for every tool; curvlinops takes MSELoss(reduction="sum"),
 whose Hessian 2n H is divided by 2n):
