@@ -27,7 +27,8 @@ from wideminima.errors import InputError, NotAGlobalMinimumError
 from .density import Density, exact_density, slq_density
 from .lanczos import EigenResult, top_eigenpairs
 from .parameter_hessian import ParameterHessian, hessian_of, moments_of
-from .spectra import Eigenpair, Extremes, global_minimum_test
+from .operator import MatvecOperator
+from .spectra import Extremes, global_minimum_test, operator_extremes
 from .trace import TraceEstimate, hutchpp_trace
 
 __all__ = ["extremes_of", "hessian_eigenpairs", "block_extremes", "hessian_trace_of", "exact_spectrum", "hessian_density"]
@@ -69,7 +70,7 @@ def hessian_eigenpairs(
         if method == "lanczos" and which == "largest" and k < op.dim and _on_host(op) and scipy_available():
             method = "arpack"
     if method != "arpack" or op.namespace is np:
-        return top_eigenpairs(op.matvec, op.dim, k, which=which, tol=tol, seed=seed, like=op.like, method=method)
+        return top_eigenpairs(op, k=k, which=which, tol=tol, seed=seed, like=op.like, method=method)
     if not _on_host(op):
         raise InputError("method='arpack' needs host (NumPy or CPU torch) vectors; use method='lanczos'")
     import torch
@@ -77,7 +78,7 @@ def hessian_eigenpairs(
     def host(vector: np.ndarray) -> np.ndarray:
         return op.matvec(torch.from_numpy(vector)).numpy()
 
-    found = top_eigenpairs(host, op.dim, k, which=which, tol=tol, seed=seed, method="arpack")
+    found = top_eigenpairs(MatvecOperator(host, op.dim), k=k, which=which, tol=tol, seed=seed, method="arpack")
     return EigenResult(found.values, torch.from_numpy(np.ascontiguousarray(found.vectors)), found.residuals,
                        found.converged, found.products, found.method)
 
@@ -85,15 +86,11 @@ def hessian_eigenpairs(
 def extremes_of(model: Any, data: Any = None, *, tol: float = 1e-10, seed: int = 0) -> Extremes:
     """lambda_max and lambda_min (signed) of the Hessian of any model, as the toolkit's ``Extremes``.
 
-    Start vectors from ``seed`` (top) and ``seed + 1`` (bottom); dense for P <= 64.
+    The numeric engine's one extremes routine (:func:`~wideminima.numeric.spectra.operator_extremes`):
+    start vectors from ``seed`` (top) and ``seed + 1`` (bottom); dense for P <= 64.
     """
     op = _operator(model, data)
-    ends = []
-    for offset, which in enumerate(("largest", "smallest")):
-        found = hessian_eigenpairs(op, k=1, which=which, tol=tol, seed=seed + offset)
-        ends.append(Eigenpair(float(found.values[0]), op.unflatten(found.vectors[:, 0]), float(found.residuals[0]),
-                              found.converged, found.products))
-    return Extremes(ends[0], ends[1])
+    return operator_extremes(op.matvec, op.dim, op.unflatten, like=op.like, seed=seed, tol=tol)
 
 
 def block_extremes(model: Any, data: Any = None, *, tol: float = 1e-10, seed: int = 0) -> dict[str, Extremes]:
@@ -128,9 +125,9 @@ def exact_spectrum(weights: Any, data: Any = None) -> np.ndarray:
     :class:`NotAGlobalMinimumError` off the minima; refuses d_N d_0 > 4096.
     """
     from .gram import gram_factors
-    from .hessian import _resolve, parameter_count
+    from .hessian import parameter_count, resolve_network
 
-    weights, moments = _resolve(weights, moments_of(data))
+    weights, moments = resolve_network(weights, moments_of(data))
     test = global_minimum_test(weights, moments)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(

@@ -5,8 +5,8 @@ weights), an :class:`~wideminima.numeric.mlp.MLP` with its parameters, a
 :class:`~wideminima.numeric.torch_models.Chain` read from a file, or any
 ``torch.nn.Module`` (exact chains of Linear and activation modules go through the
 closed-form products; any other module through autograd, double backward).
-The operator has ``matvec``, ``dim``, ``namespace`` and ``dense()``, the symmetric-
-operator protocol the eigensolvers take, plus the parameter blocks (one per
+The operator has ``matvec``, ``dim``, ``namespace`` and ``dense()``: it is a
+:class:`~wideminima.numeric.operator.SymmetricOperator`, taken by the eigensolvers as is, plus the parameter blocks (one per
 tensor) for per-layer spectra.
 
 Loss: the toolkit's one convention L = 1/(2n) sum_i ||y_i - f(x_i)||^2 (interfaces.md);
@@ -24,7 +24,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, eye_like, to_numpy
+from ._backend import array_namespace, to_numpy
 
 __all__ = ["ParameterHessian", "hessian_of", "samples_of", "moments_of"]
 
@@ -57,12 +57,11 @@ class ParameterHessian:
     weights: list[np.ndarray] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def dense(self) -> np.ndarray:
-        """The (P, P) Hessian as a NumPy array, one product per column, symmetrized. For small P."""
-        xp = self.namespace
-        identity = eye_like(xp, self.dim, self.like)
-        columns = np.stack([to_numpy(self.matvec(identity[:, i])) for i in range(self.dim)], axis=1)
-        return (columns + columns.T) / 2
+    def dense(self) -> Any:
+        """The (P, P) Hessian in the operator's namespace, one product per column, symmetrized. For small P."""
+        from .operator import MatvecOperator
+
+        return MatvecOperator(self.matvec, self.dim, self.like).dense()
 
     def block(self, label: str) -> "ParameterHessian":
         """The diagonal block H_bb of one parameter tensor, as an operator of its own."""
@@ -115,9 +114,9 @@ def samples_of(data: Any) -> tuple[Any, Any]:
 
 
 def _linear(weights: Sequence[Any], moments: Any) -> ParameterHessian:
-    from .hessian import _resolve, flatten, hessian_operator, parameter_count, unflatten
+    from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     operator = hessian_operator(weights, moments)
 
     def matvec(vector: Any) -> Any:

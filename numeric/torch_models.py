@@ -219,7 +219,7 @@ def load_model(
     """
     if Path(path).suffix.lower() != ".npz":
         return load_chain(path, activation=activation, residual=residual, negative_slope=negative_slope)
-    from wideminima.io import load_weights
+    from .files import load_weights
 
     layers = load_weights(path)
     return chain_from_tensors({f"{k}.weight": w for k, w in enumerate(layers)}, activation=activation,

@@ -1,13 +1,10 @@
-"""The verify report as text: a progress line on stderr and one row per claim."""
+"""The verify report as text: one row per claim (the progress line is :mod:`wideminima.progress`)."""
 
 from __future__ import annotations
 
-import sys
-from typing import IO, Any
+from .engine import ClaimResult, ClaimStatus, VerifyResult
 
-from .engine import ClaimResult, VerifyResult
-
-__all__ = ["Progress", "format_row", "format_header", "format_summary"]
+__all__ = ["format_row", "format_header", "format_summary"]
 
 _COLUMNS = ("claim", "kind", "examples", "worst margin", "status", "seconds")
 _WIDTHS = (28, 10, 8, 12, 9, 7)
@@ -24,9 +21,9 @@ def format_row(row: ClaimResult) -> str:
     worst = "-" if row.worst_margin is None else f"{row.worst_margin:.3g}"
     cells = (row.id, row.kind, str(row.examples), worst, row.status, f"{row.seconds:.2f}")
     line = "  ".join(f"{c:<{w}}" if i < 2 or i == 4 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, _WIDTHS)))
-    if row.status == "refuted" and row.counterexample:
+    if row.status == ClaimStatus.REFUTED and row.counterexample:
         line += f"\n    counterexample: {row.counterexample['file']}; reproduce: {row.reproduce}"
-    elif row.status == "error":
+    elif row.status == ClaimStatus.ERROR:
         line += f"\n    {row.message}"
     if row.unconfirmed:
         line += f"\n    {row.unconfirmed} negative 50-digit margin(s) could not be certified in intervals"
@@ -38,30 +35,3 @@ def format_summary(result: VerifyResult) -> str:
     s = result.summary
     return (f"{s['verified']} verified, {s['refuted']} refuted, {s['error']} error "
             f"(profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s)")
-
-
-class Progress:
-    """A one-line progress display on a terminal (nothing when ``stream`` is not a TTY)."""
-
-    def __init__(self, total: int, stream: IO[str] | None = None, enabled: bool = True) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.total = total
-
-    def claim(self, index: int, claim: Any) -> Any:
-        """Start claim ``index``; return its ``update(done, planned)`` callback (None when not on a terminal)."""
-        if not self.enabled:
-            return None
-
-        def update(done: int, planned: int) -> None:
-            self.stream.write(f"\r[{index + 1}/{self.total}] {claim.id}: {done}/{planned} examples\x1b[K")
-            self.stream.flush()
-
-        update(0, 0)
-        return update
-
-    def clear(self) -> None:
-        """Erase the progress line."""
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()

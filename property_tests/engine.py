@@ -32,18 +32,20 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.io import save_npz
 
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
 from .instances import decode, encode
 
-__all__ = ["Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "verify_claim", "replay", "MP_ACCURACY"]
+__all__ = ["Verdict", "ClaimStatus", "Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "verify_claim", "replay", "MP_ACCURACY"]
 
 # A 50-digit evaluation of a margin of condition <= 1e15 is accurate to ~1e-35;
 # a 50-digit margin above -1e-30 is treated as zero (float64 noise), one below as a
@@ -51,15 +53,32 @@ __all__ = ["Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "v
 MP_ACCURACY = 1e-30
 
 
+class Verdict(StrEnum):
+    """The verdict on one instance (:class:`Evaluation`); ``candidate`` only while Hypothesis shrinks."""
+
+    HOLDS = "holds"
+    REFUTED = "refuted"
+    UNCONFIRMED = "unconfirmed"
+    CANDIDATE = "candidate"
+
+
+class ClaimStatus(StrEnum):
+    """The status of a claim after a run (:class:`ClaimResult`; the strings are those of the verify JSON)."""
+
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    ERROR = "error"
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The verdict on one instance: ``holds``, ``refuted`` (certified) or ``unconfirmed``."""
 
-    status: str
+    status: Verdict
     margin: float
     float_margin: float
     budget: float
-    digits: str = "float64"
+    digits: Literal["float64", "mp50"] = "float64"
     enclosure: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,21 +115,21 @@ def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation
     m = _finite(claim, claim.margin(instance, FLOAT64), "float64")
     b = claim.budget_for(instance)
     if m >= b:
-        return Evaluation("holds", m, m, b)
+        return Evaluation(Verdict.HOLDS, m, m, b)
     if not claim.exact:
-        return Evaluation("refuted" if m < -b else "holds", m, m, b)
+        return Evaluation(Verdict.REFUTED if m < -b else Verdict.HOLDS, m, m, b)
     if m < -b and not certify:
-        return Evaluation("candidate", m, m, b)
+        return Evaluation(Verdict.CANDIDATE, m, m, b)
     mp = MultiPrecision()
     with mp.active():
         m50 = _finite(claim, _exact_margin(claim, instance, mp), "50-digit arithmetic")
     if m50 >= -MP_ACCURACY:
-        return Evaluation("holds", m50, m, b, digits="mp50")
+        return Evaluation(Verdict.HOLDS, m50, m, b, digits="mp50")
     iv = Interval()
     with iv.active():
         box = iv.iv.mpf(_exact_margin(claim, instance, iv))
         enclosure = (float(box.a), upper_end(box))
-    status = "refuted" if enclosure[1] < 0 else "unconfirmed"
+    status = Verdict.REFUTED if enclosure[1] < 0 else Verdict.UNCONFIRMED
     return Evaluation(status, m50, m, b, digits="mp50", enclosure=enclosure)
 
 
@@ -126,7 +145,7 @@ class ClaimResult:
 
     id: str
     kind: str
-    status: str  # verified | refuted | error
+    status: ClaimStatus
     examples: int
     worst_margin: float | None
     counterexample: dict[str, Any] | None
@@ -139,7 +158,7 @@ class ClaimResult:
 
     def as_json(self) -> dict[str, Any]:
         """This row as in the ``claims`` list of the verify JSON (interfaces.md)."""
-        return {"id": self.id, "kind": self.kind, "status": self.status, "examples": self.examples,
+        return {"id": self.id, "kind": self.kind, "status": str(self.status), "examples": self.examples,
                 "worst_margin": self.worst_margin, "counterexample": self.counterexample,
                 "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
                 "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed}
@@ -157,13 +176,13 @@ class VerifyResult:
     @property
     def summary(self) -> dict[str, int]:
         """Number of claims per status: verified, refuted, error."""
-        return {s: sum(r.status == s for r in self.claims) for s in ("verified", "refuted", "error")}
+        return {s: sum(r.status == s for r in self.claims) for s in map(str, ClaimStatus)}
 
     @property
     def exit_code(self) -> int:
         """0 nothing refuted, 1 some claim refuted, 2 a claim could not be checked (error)."""
         summary = self.summary
-        return 1 if summary["refuted"] else 2 if summary["error"] else 0
+        return 1 if summary[ClaimStatus.REFUTED] else 2 if summary[ClaimStatus.ERROR] else 0
 
     def as_json(self) -> dict[str, Any]:
         return {"profile": self.profile, "seed": self.seed, "claims": [r.as_json() for r in self.claims],
@@ -191,8 +210,6 @@ def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[st
 def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out_dir: str | Path,
                         profile: str, seed: int) -> Path:
     """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` atomically; return the path."""
-    from wideminima.io import save_npz
-
     layout, arrays = encode(instance)
     meta = {"claim": claim.id, "kind": claim.kind, "source": claim.source, "profile": profile, "seed": seed,
             **evaluation.as_dict(), "certified_by": claim.certified_by}
@@ -238,7 +255,7 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
     from hypothesis import seed as hypothesis_seed
     from hypothesis.errors import HypothesisException
 
-    from .profiles import register_profiles
+    from .profiles import register_profiles  # imports Hypothesis, which importing the engine must not
 
     register_profiles()
     start = time.perf_counter()
@@ -248,7 +265,7 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
     run_settings = settings(base, max_examples=n_examples, database=None, verbosity=Verbosity.quiet,
                             deadline=None, report_multiple_bugs=False, print_blob=False,
                             suppress_health_check=list(HealthCheck))
-    status, message, counterexample = "verified", "", None
+    status, message, counterexample = ClaimStatus.VERIFIED, "", None
     reproduce = _reproduce_command(claim, profile, seed, files)
     try:
         strategy = claim.search_strategy()
@@ -260,12 +277,12 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
             evaluation = evaluate(claim, instance, certify=False)
             state.examples += 1
             state.escalated += evaluation.digits != "float64"
-            state.unconfirmed += evaluation.status == "unconfirmed"
+            state.unconfirmed += evaluation.status == Verdict.UNCONFIRMED
             state.worst = min(state.worst, evaluation.margin)
             if progress is not None:
                 progress(state.examples, n_examples)
             target(-max(min(evaluation.float_margin, 1e300), -1e300), label="-margin")
-            if evaluation.status in ("refuted", "candidate"):
+            if evaluation.status in (Verdict.REFUTED, Verdict.CANDIDATE):
                 state.failure = (instance, evaluation)
                 raise _Refuted(f"{claim.id}: margin {evaluation.margin:.3g}")
 
@@ -275,24 +292,24 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
         try:
             evaluation = evaluate(claim, instance, certify=True)
         except Exception as exc:  # the exact re-evaluation failed (e.g. float-only code in an exact claim)
-            status, message = "error", _one_line(exc)
+            status, message = ClaimStatus.ERROR, _one_line(exc)
         else:
             state.worst = min(state.worst, evaluation.margin)
-            if evaluation.status == "refuted":
+            if evaluation.status == Verdict.REFUTED:
                 path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
-                status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
+                status, counterexample = ClaimStatus.REFUTED, _counterexample_record(claim, instance, evaluation, path)
                 state.worst = evaluation.margin
                 reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
             else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
                 # the search stopped at this instance, so the claim is not verified either
                 state.unconfirmed += 1
-                status = "error"
+                status = ClaimStatus.ERROR
                 message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic "
                            f"gives {evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
     except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
-        status, message = "error", _one_line(exc)
-    if status == "verified" and state.unconfirmed:
-        status, message = "error", _unconfirmed_message(state.unconfirmed)
+        status, message = ClaimStatus.ERROR, _one_line(exc)
+    if status == ClaimStatus.VERIFIED and state.unconfirmed:
+        status, message = ClaimStatus.ERROR, _unconfirmed_message(state.unconfirmed)
     worst = None if math.isinf(state.worst) else state.worst
     return ClaimResult(claim.id, claim.kind, status, state.examples, worst, counterexample, reproduce,
                        time.perf_counter() - start, claim.source, message, state.escalated, state.unconfirmed)
@@ -327,13 +344,14 @@ def replay(path: str | Path, claims: Sequence[Claim], *, files: Sequence[str] = 
     try:
         evaluation = evaluate(c, instance)
     except Exception as exc:  # e.g. the claim file was edited since: report it like verify does, no traceback
-        row = ClaimResult(c.id, c.kind, "error", 1, None, None, command, time.perf_counter() - start, c.source,
+        row = ClaimResult(c.id, c.kind, ClaimStatus.ERROR, 1, None, None, command, time.perf_counter() - start, c.source,
                           _one_line(exc))
         return VerifyResult(str(meta.get("profile", "replay")), int(meta.get("seed", 0)), [row], row.seconds)
-    status = {"refuted": "refuted", "holds": "verified"}.get(evaluation.status, "error")
-    record = _counterexample_record(c, instance, evaluation, Path(path)) if status == "refuted" else None
-    message = "" if evaluation.status != "unconfirmed" else _unconfirmed_message(1)
+    status = {Verdict.REFUTED: ClaimStatus.REFUTED, Verdict.HOLDS: ClaimStatus.VERIFIED}.get(evaluation.status,
+                                                                                          ClaimStatus.ERROR)
+    record = _counterexample_record(c, instance, evaluation, Path(path)) if status == ClaimStatus.REFUTED else None
+    message = "" if evaluation.status != Verdict.UNCONFIRMED else _unconfirmed_message(1)
     row = ClaimResult(c.id, c.kind, status, 1, evaluation.margin, record, command,
                       time.perf_counter() - start, c.source, message, int(evaluation.digits != "float64"),
-                      int(evaluation.status == "unconfirmed"))
+                      int(evaluation.status == Verdict.UNCONFIRMED))
     return VerifyResult(str(meta.get("profile", "replay")), int(meta.get("seed", 0)), [row], row.seconds)

@@ -58,8 +58,9 @@ def test_mlp_landscape_and_bad_input() -> None:
 def test_landscape_command_writes_six_figures_and_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from wideminima._cli import main
-    from wideminima.io import save_npz, save_weights
+    from wideminima.cli import main
+    from wideminima.io import save_npz
+    from wideminima.numeric.files import save_weights
 
     rng = np.random.default_rng(2)
     save_weights(tmp_path / "w.npz", [rng.standard_normal((3, 2)), rng.standard_normal((1, 3))])

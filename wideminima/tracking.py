@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wideminima.errors import InputError
+from wideminima.io import write_trajectory
 
 __all__ = ["Tracker"]
 
@@ -82,6 +83,4 @@ class Tracker:
 
     def write(self, path: str | os.PathLike[str], *, status: str = "stopped", config: dict[str, Any] | None = None) -> None:
         """Save the rows as the trajectory JSON of ``wideminima train`` (atomically; .json or .csv)."""
-        from wideminima.numeric.cli_train import _write_trajectory
-
-        _write_trajectory(os.fspath(path), dict(config or {}, every=self.every), status, self.rows)
+        write_trajectory(os.fspath(path), dict(config or {}, every=self.every), status, self.rows)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wideminima._cli import main
+from wideminima.cli import main
 from wideminima.errors import InputError
 from wideminima.io import save_npz
 from wideminima.numeric.torch_models import chain_from_module, chain_from_tensors, load_chain, load_model
@@ -149,7 +149,7 @@ def test_sharpness_command_on_pytorch_files(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_sharpness_command_on_a_linear_state_dict_matches_the_npz(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from wideminima.io import save_weights
+    from wideminima.numeric.files import save_weights
 
     torch.manual_seed(3)
     net = nn.Sequential(nn.Linear(3, 4, bias=False), nn.Linear(4, 3, bias=False)).double()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wideminima._cli import main
+from wideminima.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -135,3 +135,29 @@ def test_both_sided_best_value_example(tmp_path) -> None:
     result = _cli([str(EXAMPLES / "flattest_value.py"), "--profile", "ci", "--json"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [c["status"] for c in json.loads(result.stdout)["claims"]] == ["verified", "verified"]
+
+
+def test_progress_display_only_on_a_terminal() -> None:
+    import io
+
+    from wideminima.cli.verify import _claim_progress
+    from wideminima.progress import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    class Square:
+        id = "square-nonnegative"
+
+    tty, pipe = Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = ProgressBar(2, stream=stream)
+        update = _claim_progress(bar, 2)(0, Square())
+        if update is not None:
+            update(25, 50)
+        bar.clear()
+    # claim 1 of 2 half done: a quarter of the bar
+    assert "[1/2] square-nonnegative: 25/50 examples" in tty.getvalue() and pipe.getvalue() == ""
+    assert "[" + "#" * 8 + "." * 22 + "]" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
+

@@ -16,6 +16,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from wideminima.atomic import check_output_path
+from wideminima.errors import InputError
+from wideminima.landscape import compute_landscape, draw_landscape
+from wideminima.numeric._backend import check_seed, overflow_as_input_error
+from wideminima.numeric.files import read_data_file
+from wideminima.numeric.torch_models import load_model
+
 __all__ = ["configure", "run"]
 
 
@@ -40,13 +47,6 @@ def _finite_or_none(value: float | None) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, compute, draw, print the summary; exit status 0."""
-    from wideminima._atomic import check_output_path
-    from wideminima.errors import InputError
-    from wideminima.io import read_data_file
-    from wideminima.landscape import compute_landscape, draw_landscape
-    from wideminima.numeric._backend import check_seed, overflow_as_input_error
-    from wideminima.numeric.torch_models import load_model
-
     seed = check_seed(args.seed, "--seed")
     if "/" in args.name or args.name in ("", ".", ".."):
         raise InputError(f"--name must be a plain file name stem, got {args.name!r}")

@@ -19,6 +19,37 @@ import math
 import sys
 from typing import Any
 
+import numpy as np
+
+from wideminima.errors import InputError, NoExactFactorizationError
+from wideminima.numeric import (
+    Moments,
+    Chain,
+    coupling,
+    end_to_end,
+    flatten,
+    flattest_bound,
+    gauge_invariant_flatness,
+    global_minimum_test,
+    gradient,
+    hessian_extremes,
+    hessian_trace,
+    imbalance,
+    layer_gains,
+    load_model,
+    near_balance,
+    numerical_rank,
+    path_gains,
+    path_residuals,
+    sharpness,
+    widths,
+)
+from wideminima.numeric._backend import overflow_as_input_error
+from wideminima.numeric.chain_summary import summarize_chain
+from wideminima.numeric.files import load_data, read_data_file
+from wideminima.numeric.hessian import resolve_network
+from wideminima.types import Array
+
 __all__ = ["configure", "run", "summarize"]
 
 
@@ -39,34 +70,9 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict[str, Any]:
+def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int = 0) -> dict[str, Any]:
     """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
-    import numpy as np
-
-    from wideminima.errors import InputError, NoExactFactorizationError
-
-    from . import (
-        coupling,
-        flatten,
-        flattest_bound,
-        global_minimum_test,
-        gradient,
-        hessian_extremes,
-        hessian_trace,
-        imbalance,
-        layer_gains,
-        near_balance,
-        numerical_rank,
-        path_gains,
-        path_residuals,
-        sharpness,
-        widths,
-    )
-    from .hessian import _resolve
-    from .network import end_to_end
-    from .signatures import gauge_invariant_flatness
-
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
     if min(dims) < rank:
@@ -132,12 +138,7 @@ def _table(summary: dict[str, Any]) -> str:
     return "\n".join(f"{key.ljust(width)}  {_format(value)}" for key, value in summary.items())
 
 
-def _summarize_nonlinear(chain: Any, args: argparse.Namespace) -> dict[str, Any]:
-    from wideminima.errors import InputError
-    from wideminima.io import read_data_file
-
-    from .chain_summary import summarize_chain
-
+def _summarize_nonlinear(chain: Chain, args: argparse.Namespace) -> dict[str, Any]:
     what = f"{chain.activation} activation" + (" with biases" if chain.biases is not None else "")
     if args.data is None:
         raise InputError(f"{args.weights}: a chain with {what} needs --data with samples X and Y")
@@ -149,12 +150,6 @@ def _summarize_nonlinear(chain: Any, args: argparse.Namespace) -> dict[str, Any]
 
 def run(args: argparse.Namespace) -> int:
     """Load the files, compute, print (table or one JSON object); exit status 0."""
-    from wideminima.io import load_data
-
-    from ._backend import overflow_as_input_error
-
-    from .torch_models import load_model
-
     with overflow_as_input_error(args.weights if args.data is None else f"{args.weights} with {args.data}"):
         chain = load_model(args.weights, activation=args.activation, residual=args.residual)
         if chain.is_linear:
