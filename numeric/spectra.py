@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -30,7 +29,6 @@ from .hessian import flatten, hessian_operator, parameter_count, resolve_network
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
-from .torch_models import is_model
 
 __all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
 
@@ -152,16 +150,6 @@ def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None
     return MinimumTest(residual, c * float(np.sqrt(eig[-1])) * (chain + target_error))
 
 
-def _model_or_weights(model: Any, data: Any) -> tuple[Any, Any]:
-    """A torch module or Chain of a linear network (and its data as Moments), else the arguments unchanged."""
-    if not is_model(model):
-        return model, data
-    from .parameter_hessian import moments_of
-    from .torch_models import linear_weights
-
-    return linear_weights(model), moments_of(data)
-
-
 def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
     test = global_minimum_test(weights, moments, rtol=rtol)
     if not test.is_minimum:
@@ -206,9 +194,7 @@ def sharpness(
 ) -> Spectrum:
     """lambda_max of the Hessian at a global minimum, from the output gram (theory id output-gram-spectrum).
 
-    ``moments`` None: whitened data, T = the product of the weights. ``weights`` may
-    also be a bias-free ``nn.Sequential`` of Linear layers (or a linear ``Chain``) with
-    ``moments`` given as Moments, (X, Y) tensors or a DataLoader. Raises
+    ``moments`` None: whitened data, T = the product of the weights. Raises
     :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
     ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case; the
     default is this toolkit's Lanczos, which needed fewer products than ARPACK
@@ -222,7 +208,7 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
-    weights, moments = resolve_network(*_model_or_weights(weights, moments))
+    weights, moments = resolve_network(weights, moments)
     _require_minimum(weights, moments, rtol)
     xp = array_namespace(*weights)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
@@ -267,9 +253,7 @@ def hessian_extremes(
 ) -> Extremes:
     """Largest and smallest signed eigenvalues of the full Hessian, anywhere (Lanczos on exact products).
 
-    ``weights`` may also be any ``torch.nn.Module`` or ``Chain``, with ``moments`` the data
-    ((X, Y) or a DataLoader): then :func:`~wideminima.numeric.hessian_spectrum.extremes_of`
-    answers, with the same dataclasses. Both ends use this module's Lanczos (tolerance relative to ||H||, so a
+    Both ends use this module's Lanczos (tolerance relative to ||H||, so a
     smallest eigenvalue near zero converges too), from seeded start vectors
     (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to
     :data:`DENSE_EXTREMES` are diagonalized densely (:func:`operator_extremes`).
@@ -280,10 +264,6 @@ def hessian_extremes(
     >>> round(e.lambda_max, 12), round(e.lambda_min, 12)
     (2.0, 0.0)
     """
-    if is_model(weights):  # a torch module or Chain (issue 11): any architecture, through its Hessian operator
-        from .hessian_spectrum import extremes_of
-
-        return extremes_of(weights, moments, tol=tol, seed=seed)
     weights, moments = resolve_network(weights, moments)
     dim = parameter_count(weights)
     operator = hessian_operator(weights, moments)

@@ -36,7 +36,7 @@ from wideminima.errors import InputError
 
 from ._backend import as_float_array
 
-__all__ = ["ACTIVATION_NAMES", "Chain", "read_tensors", "chain_from_tensors", "load_chain", "load_model", "chain_from_module", "is_module", "is_model", "linear_weights"]
+__all__ = ["ACTIVATION_NAMES", "Chain", "read_tensors", "chain_from_tensors", "load_chain", "load_model", "chain_from_module", "is_module"]
 
 # Names on the command line (``identity``: a linear chain) -> the MLP class's names.
 ACTIVATION_NAMES = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "identity": "linear"}
@@ -224,22 +224,6 @@ def load_model(
     layers = load_weights(path)
     return chain_from_tensors({f"{k}.weight": w for k, w in enumerate(layers)}, activation=activation,
                               residual=residual, negative_slope=negative_slope, source=str(path))
-
-
-def linear_weights(model: Any) -> list[np.ndarray]:
-    """[W_1..W_N] of a linear chain given as a ``Chain`` or an ``nn.Module``; InputError for anything else."""
-    chain = model if isinstance(model, Chain) else chain_from_module(model)
-    if chain is None or not chain.is_linear:
-        raise InputError(
-            "this function is for deep linear networks (bias-free Linear layers, identity activations); "
-            "for other models use extremes_of / hessian_eigenpairs"
-        )
-    return chain.weights
-
-
-def is_model(value: Any) -> bool:
-    """Whether ``value`` is a model object (``Chain`` or ``torch.nn.Module``) rather than a list of weights."""
-    return isinstance(value, Chain) or is_module(value)
 
 
 def is_module(value: Any) -> bool:

@@ -110,7 +110,7 @@ def json_ready(value: Any) -> Any:
 
 def write_trajectory(path: str | os.PathLike[str], config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> None:
     """Write a training trajectory atomically: ``.json`` as {"config", "status", "rows"}, or ``.csv`` (lists spread
-    over ``key_i`` columns). Non-finite numbers become null. Used by ``wideminima train`` and ``wideminima.tracking``."""
+    over ``key_i`` columns). Non-finite numbers become null. Used by ``wideminima train`` and ``wideminima.numeric.tracking``."""
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
         text = json.dumps({"config": config, "status": status, "rows": [{k: json_ready(v) for k, v in r.items()} for r in rows]}, indent=1)

@@ -206,17 +206,19 @@ def test_extremes_of_a_module_match_the_numeric_mlp() -> None:
     assert ext.top.converged and ext.bottom.converged
 
 
-def test_numeric_entry_points_take_modules() -> None:
-    from wideminima.numeric import hessian_extremes
+def test_model_entry_points_agree_with_the_weights_entry_points() -> None:
+    from wideminima.numeric import chain_from_module, hessian_extremes
 
-    net, x, y = _tanh_mlp()
-    assert hessian_extremes(net, (x, y)).lambda_max == pytest.approx(extremes_of(net, (x, y)).lambda_max, rel=1e-12)
-    with pytest.raises(InputError, match="for deep linear networks"):
-        sharpness(net, (x, y))
     rng = np.random.default_rng(7)
-    weights = balanced_minimum(np.diag([3.0, 1.0]), [2, 3, 2], rng)
+    weights = [rng.standard_normal((3, 2)), rng.standard_normal((2, 3))]
+    data = (rng.standard_normal((20, 2)), rng.standard_normal((20, 2)))
     linear = nn.Sequential(*[nn.Linear(w.shape[1], w.shape[0], bias=False) for w in weights]).double()
     with torch.no_grad():
         for module, w in zip(linear, weights):
             module.weight.copy_(torch.from_numpy(w))
-    assert sharpness(linear).lambda_max == pytest.approx(sharpness(weights).lambda_max, rel=1e-14)
+    reference = hessian_extremes(weights, hessian_of(weights, data).extra["moments"])
+    for model in (weights, linear, chain_from_module(linear)):
+        got = extremes_of(model, data)
+        assert got.lambda_max == pytest.approx(reference.lambda_max, rel=1e-14)
+        assert got.lambda_min == pytest.approx(reference.lambda_min, rel=1e-12)
+    assert sharpness(chain_from_module(linear).weights).lambda_max == pytest.approx(sharpness(weights).lambda_max, rel=1e-14)

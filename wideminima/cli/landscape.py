@@ -1,6 +1,6 @@
 """``wideminima landscape MODEL [--data DATA.npz] [--out DIR]``: pictures of the loss around a model.
 
-Draws, as PNG and SVG into ``--out`` (``wideminima.landscape``): the loss along the top
+Draws, as PNG and SVG into ``--out`` (``wideminima.report.landscape``): the loss along the top
 Hessian eigenvector with the exact width at ``--delta`` and the quadratic approximation
 beside it (``NAME-1d``), contours on the plane of the top two eigenvectors (``NAME-2d``) and
 the spectral density (``NAME-density``). MODEL is read as by ``wideminima sharpness``
@@ -18,7 +18,7 @@ from typing import Any
 
 from wideminima.atomic import check_output_path
 from wideminima.errors import InputError
-from wideminima.landscape import compute_landscape, draw_landscape
+from wideminima.report.landscape import compute_landscape, draw_landscape
 from wideminima.numeric._backend import check_seed, overflow_as_input_error
 from wideminima.numeric.files import read_data_file
 from wideminima.numeric.torch_models import load_model

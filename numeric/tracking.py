@@ -39,6 +39,11 @@ from typing import Any
 from wideminima.errors import InputError
 from wideminima.io import write_trajectory
 
+from .hessian_spectrum import extremes_of, hessian_trace_of
+from .parameter_hessian import hessian_of
+from .signatures import signatures
+from .torch_models import chain_from_module
+
 __all__ = ["Tracker"]
 
 
@@ -59,9 +64,6 @@ class Tracker:
         """At steps that are multiples of ``every``: compute, append and return the row; else None."""
         if step % self.every:
             return None
-        from wideminima.numeric import extremes_of, hessian_of, hessian_trace_of, signatures
-        from wideminima.numeric.torch_models import chain_from_module
-
         gradients = [p.grad for p in self.model.parameters() if p.grad is not None]
         gnorm = math.sqrt(sum(float((g.double() ** 2).sum()) for g in gradients)) if gradients else None
         op = hessian_of(self.model, self.data, loss=self.loss)

@@ -11,7 +11,7 @@ import pytest
 from wideminima.errors import InputError
 from wideminima.numeric import MLP, hessian_extremes, hessian_trace, imbalance, path_gains
 from wideminima.numeric.moments import Moments
-from wideminima.tracking import Tracker
+from wideminima.numeric.tracking import Tracker
 
 torch = pytest.importorskip("torch")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
-from wideminima.landscape import compute_landscape, draw_landscape
+from wideminima.report.landscape import compute_landscape, draw_landscape
 from wideminima.numeric import gauge_minimum, loss, sharpness
 from wideminima.numeric.moments import Moments
 from wideminima.numeric.torch_models import Chain
