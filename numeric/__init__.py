@@ -23,7 +23,8 @@ from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_mi
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
-from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
+from .entry_points import hessian_extremes, sharpness
+from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, sharpness_ratio
 from .training import Schedule, TrainResult, TrainStatus, train
 
 __all__ = [

@@ -218,7 +218,11 @@ def test_model_entry_points_agree_with_the_weights_entry_points() -> None:
             module.weight.copy_(torch.from_numpy(w))
     reference = hessian_extremes(weights, hessian_of(weights, data).extra["moments"])
     for model in (weights, linear, chain_from_module(linear)):
-        got = extremes_of(model, data)
-        assert got.lambda_max == pytest.approx(reference.lambda_max, rel=1e-14)
-        assert got.lambda_min == pytest.approx(reference.lambda_min, rel=1e-12)
-    assert sharpness(chain_from_module(linear).weights).lambda_max == pytest.approx(sharpness(weights).lambda_max, rel=1e-14)
+        for got in (extremes_of(model, data), hessian_extremes(model, data)):  # the package's entry point takes models
+            assert got.lambda_max == pytest.approx(reference.lambda_max, rel=1e-14)
+            assert got.lambda_min == pytest.approx(reference.lambda_min, rel=1e-12)
+    assert sharpness(linear).lambda_max == pytest.approx(sharpness(weights).lambda_max, rel=1e-14)
+    net, x, y = _tanh_mlp()
+    assert hessian_extremes(net, (x, y)).lambda_max == pytest.approx(extremes_of(net, (x, y)).lambda_max, rel=1e-14)
+    with pytest.raises(InputError, match="for deep linear networks"):
+        sharpness(net, (x, y))
