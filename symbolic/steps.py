@@ -69,8 +69,8 @@ def _polynomial_is_zero(entries: list[Any]) -> bool | None:
     from sympy.polys.rings import ring
 
     gens = sorted(set().union(*(sp.sympify(e).free_symbols for e in entries)), key=sp.default_sort_key)
-    if not gens:
-        return None
+    if not gens or not all(g.is_commutative for g in gens):
+        return None  # the ring QQ[symbols] is commutative: it would declare A B - B A zero
     try:
         poly_ring = ring(gens, sp.QQ)[0]
         return all(poly_ring.from_expr(e) == 0 for e in entries)
@@ -106,7 +106,8 @@ def identity_step(
     """A step claiming ``lhs = rhs``, checked by exact simplification of the difference.
 
     ``shown`` replaces the two sides in the LaTeX rendering (e.g. an unevaluated
-    ``Derivative`` on the left instead of its value); the check always uses lhs and rhs.
+    ``Derivative`` on the left instead of its value, or a str of raw LaTeX such as
+    ``r"\nabla^2 L"``); the check always uses lhs and rhs.
     """
     if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase) or (
         isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape
@@ -118,7 +119,7 @@ def identity_step(
         how = "SymPy: lhs - rhs " + ("simplifies to 0" if ok else "did NOT simplify to 0") + size
     text = formula if formula is not None else f"{sp.sstr(lhs)} = {sp.sstr(rhs)}"
     if shown is not None:
-        latex = f"{sp.latex(shown[0])} = {sp.latex(shown[1])}"
+        latex = " = ".join(side if isinstance(side, str) else sp.latex(side) for side in shown)
     elif formula is not None and not (_small(lhs) and _small(rhs)):
         latex = r"\text{" + _escape_latex(formula) + "}"  # a large expression: print the formula, not the terms
     else:
