@@ -45,6 +45,8 @@ class ParameterHessian:
         biases) or ``"autograd"`` (any other module).
     unflatten : flat vector -> list of arrays shaped like the parameters.
     weights : the layers [W_1..W_N] of a chain (NumPy), None for ``"autograd"``.
+    extra : what built the products: ``moments`` (linear); ``mlp``, ``params``, ``x``, ``y``
+        (mlp; the checked arrays the products use); ``module`` (autograd: the float64 copy).
     """
 
     matvec: Callable[[Any], Any]
