@@ -222,6 +222,9 @@ def load_model(
     from .files import load_weights
 
     layers = load_weights(path)
+    for k, layer in enumerate(layers, start=1):  # name the layer as the file does (W1..WN), not by module index
+        if residual and layer.shape[0] != layer.shape[1]:
+            raise InputError(f"{path}: W{k} has shape {layer.shape}; a residual block of a ResNet is square")
     return chain_from_tensors({f"{k}.weight": w for k, w in enumerate(layers)}, activation=activation,
                               residual=residual, negative_slope=negative_slope, source=str(path))
 

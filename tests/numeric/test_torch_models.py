@@ -109,6 +109,9 @@ def test_a_missing_extra_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_residual_chain_adds_the_identity(tmp_path: Path) -> None:
     blocks = {"0.weight": 0.1 * np.eye(2), "1.weight": np.array([[0.0, 0.2], [0.0, 0.0]])}
     save_npz(tmp_path / "r.npz", {"W1": blocks["0.weight"], "W2": blocks["1.weight"]})
+    save_npz(tmp_path / "bad.npz", {"W1": np.ones((2, 3))})
+    with pytest.raises(InputError, match="W1 has shape \\(2, 3\\); a residual block"):
+        load_model(tmp_path / "bad.npz", residual=True)
     for chain in (chain_from_tensors(blocks, residual=True), load_model(tmp_path / "r.npz", residual=True)):
         np.testing.assert_array_equal(chain.weights[0], 1.1 * np.eye(2))
         np.testing.assert_array_equal(chain.weights[1], np.array([[1.0, 0.2], [0.0, 1.0]]))
