@@ -142,7 +142,8 @@ def draw_landscape(landscape: Landscape, directory: str | Path, name: str = "lan
     contours = ax.contour(landscape.a, landscape.b, landscape.loss_2d, levels=15)
     ax.clabel(contours, fontsize=6)
     ax.plot([0], [0], "k+")
-    label_axes(ax, f"a along v1 (lambda1 = {landscape.lambda_1:.4g})", f"b along v2 (lambda2 = {landscape.lambda_2:.4g})",
+    label_axes(ax, f"a along v1 (lambda1 = {landscape.lambda_1:.4g})  [parameter units]",
+               f"b along v2 (lambda2 = {landscape.lambda_2:.4g})  [parameter units]",
                "L(w + a v1 + b v2) - L(w)  [loss units]", legend=False)
     out += save_figure(fig, directory, f"{name}-2d")
     fig, (ax,) = new_figure()
