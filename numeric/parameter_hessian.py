@@ -169,7 +169,9 @@ def _chain(chain: Any, data: Any) -> ParameterHessian:
 def _autograd(module: Any, data: Any, loss: Callable[[Any, Any], Any] | None) -> ParameterHessian:
     """Reverse-over-reverse Hessian-vector products of any module (double backward), summed over batches.
 
-    With one batch the gradient's graph is built once and kept (each product is then
+    The Hessian is that of a float64 copy of the module in eval mode (dropout off, batch
+    norm on its running statistics): a deterministic function of the parameters; the
+    user's module is not touched. With one batch the gradient's graph is built once and kept (each product is then
     one backward pass through it, ~10x faster than torch.func's jvp of grad on small
     CPU models); with several batches it is rebuilt per batch and product, so memory
     stays that of one batch.
@@ -180,7 +182,7 @@ def _autograd(module: Any, data: Any, loss: Callable[[Any, Any], Any] | None) ->
     import torch
     from torch.func import functional_call
 
-    model = copy.deepcopy(module).to(torch.float64)
+    model = copy.deepcopy(module).to(torch.float64).eval()  # deterministic: dropout off, BatchNorm on its running statistics
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     if not named:
         raise InputError("the module has no trainable parameters")

@@ -226,3 +226,16 @@ def test_model_entry_points_agree_with_the_weights_entry_points() -> None:
     assert hessian_extremes(net, (x, y)).lambda_max == pytest.approx(extremes_of(net, (x, y)).lambda_max, rel=1e-14)
     with pytest.raises(InputError, match="for deep linear networks"):
         sharpness(net, (x, y))
+
+
+def test_modules_with_dropout_give_the_eval_mode_hessian_and_stay_untouched() -> None:
+    torch.manual_seed(2)
+    net = nn.Sequential(nn.Linear(3, 8), nn.Dropout(0.5), nn.Tanh(), nn.Linear(8, 1)).double().train()
+    x, y = torch.randn(16, 3, dtype=torch.float64), torch.randn(16, 1, dtype=torch.float64)
+    op = hessian_of(net, (x, y))  # not a chain (Dropout): the autograd path
+    v = torch.randn(op.dim, dtype=torch.float64)
+    assert op.kind == "autograd" and torch.equal(op.matvec(v), op.matvec(v))  # deterministic products
+    plain = nn.Sequential(net[0], net[2], net[3])  # the same function without dropout
+    half_mse = lambda o, t: 0.5 * torch.mean(torch.sum((o - t) ** 2, 1))  # noqa: E731
+    assert torch.allclose(op.matvec(v), hessian_of(plain, (x, y), loss=half_mse).matvec(v), rtol=1e-13, atol=1e-15)
+    assert net.training  # the user's module keeps its mode
