@@ -26,7 +26,7 @@ that are not a chain of Linear layers have no signatures). :meth:`Tracker.write`
 trajectory JSON of ``wideminima train``: ``{"config": ..., "status": ..., "rows": [...]}``,
 non-finite numbers as null, written atomically. The Hessian is that of the loss on the
 data given to the tracker (the toolkit's 1/2 mean squared error unless ``loss`` is given),
-measured on a float64 copy of the module; the training itself is not touched.
+measured on a float64 copy of the module in eval mode; the training itself is not touched.
 """
 
 from __future__ import annotations
