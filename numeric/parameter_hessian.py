@@ -24,7 +24,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
-from ._backend import array_namespace, to_numpy
+from ._backend import array_namespace, device_of, to_numpy
 
 __all__ = ["ParameterHessian", "hessian_of", "samples_of", "moments_of"]
 
@@ -74,18 +74,12 @@ class ParameterHessian:
         xp, full = self.namespace, self.dim
 
         def matvec(vector: Any) -> Any:
-            padded = xp.concat([xp.zeros((start,), dtype=vector.dtype, device=_device(vector)), vector,
-                                xp.zeros((full - stop,), dtype=vector.dtype, device=_device(vector))])
+            padded = xp.concat([xp.zeros((start,), dtype=vector.dtype, device=device_of(vector)), vector,
+                                xp.zeros((full - stop,), dtype=vector.dtype, device=device_of(vector))])
             return self.matvec(padded)[start:stop]
 
         return ParameterHessian(matvec, stop - start, xp, self.like, [(label, 0, stop - start)], self.kind,
                                 lambda v: [v], None)
-
-
-def _device(array: Any) -> Any:
-    from ._backend import device_of
-
-    return device_of(array)
 
 
 def _blocks(labels: Sequence[str], shapes: Sequence[tuple[int, ...]]) -> list[tuple[str, int, int]]:
