@@ -11,15 +11,24 @@ from .signatures import Signatures, gauge_invariant_flatness, signatures
 from .torch_models import Chain, chain_from_module, load_model
 from .trace import TraceEstimate, hutchpp_trace
 from .data import linear_teacher_data, mlp_teacher_data, population_data, random_covariance, sample_data, whitened_data
-from .flatness import flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
+from .flatness import balanced_sharpness, flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
 from .gram import GramFactors, gram_factors, hessian_trace, output_gram
 from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessian_operator, hessian_vector_product, unflatten
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
 from .operator import MatvecOperator, SymmetricOperator
-from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
-from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_minimum, gauge_minimum, near_flattest_minimum
+from .metrics import NearBalance, coupling, flattest_path, imbalance, layer_gains, near_balance, path_gains, path_residuals
+from .flattest_general import FlattestValue, carrier_sharpness, flattest_value
+from .minima import (
+    balanced_minimum,
+    carrier_minimum,
+    diagonal_sharpness,
+    flattest_minimum,
+    flattest_unbalanced_minimum,
+    gauge_minimum,
+    near_flattest_minimum,
+)
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
@@ -62,8 +71,15 @@ __all__ = [
     "dense_hessian",
     "diagonal_sharpness",
     "flatten",
+    "FlattestValue",
+    "balanced_sharpness",
+    "carrier_minimum",
+    "carrier_sharpness",
     "flattest_bound",
+    "flattest_minimum",
+    "flattest_path",
     "flattest_sharpness",
+    "flattest_value",
     "flattest_unbalanced_minimum",
     "gauge_minimum",
     "gauss_newton_vector_product",

@@ -4,15 +4,14 @@ Theory ids: sharpness-lower-bound, balanced-attains-bound (whitened: every globa
 minimum has lambda_max >= N s^(2-2/N), with equality at balanced minima) and
 near-balance (the interval confining rho_k = (s^(1/N) / r_k)^2).
 
-For a general Sigma_x, :func:`flattest_bound` uses the bilinear-lower-bound with the
-proof of sharpness-lower-bound run in Sigma_x^{1/2} coordinates: for every unit v,
-with T~ = T Sigma_x^{1/2} and u = T~ v / ||T~ v||, the terms
-alpha_k = ||A_k^T u|| ||B_k Sigma_x^{1/2} v|| satisfy prod_k alpha_k >=
-||T~ v||^(N-1) ||Sigma_x^{1/2} v|| (Cauchy-Schwarz, telescoping), so by AM-GM
+For a general Sigma_x, :func:`flattest_bound` is the exact flattest sharpness
+F(T, Sigma_x, N) of flattest-value-general (``numeric.flattest_general``): the
+bilinear-lower-bound run in Sigma_x^{1/2} coordinates gives, for every unit v,
 
-    lambda_max >= N ||T~ v||^(2-2/N) (v^T Sigma_x v)^(1/N)      for every unit v.
+    lambda_max >= N ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N),
 
-With Sigma_x = I and v the top right singular vector this is N s^(2-2/N).
+and its maximum over v is attained by a global minimum. With Sigma_x = I and v the
+top right singular vector this is N s^(2-2/N).
 """
 
 from __future__ import annotations
@@ -25,10 +24,18 @@ from wideminima.errors import InputError
 from wideminima.types import Array
 
 from ._backend import as_float_array, to_numpy
+from .flattest_general import flattest_value
 from .moments import Moments
 from .network import check_weights, end_to_end
 
-__all__ = ["top_singular_pair", "flattest_sharpness", "flattest_bound", "near_balance_interval", "numerical_rank"]
+__all__ = [
+    "top_singular_pair",
+    "flattest_sharpness",
+    "flattest_bound",
+    "balanced_sharpness",
+    "near_balance_interval",
+    "numerical_rank",
+]
 
 
 def numerical_rank(matrix: Array) -> int:
@@ -68,13 +75,12 @@ def flattest_sharpness(target: Array, depth: int) -> float:
 
 
 def flattest_bound(weights: Array, moments: Moments | None = None) -> float:
-    """The best lower bound on lambda_max the toolkit proves for minima of this depth and data.
+    """The flattest sharpness over all global minima of this depth and data: a proven lower bound, attained.
 
-    Whitened (or ``moments`` None): N s^(2-2/N) (sharpness-lower-bound; attained, so it is
-    the flattest sharpness). Otherwise max over candidate unit v of
-    N ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N) (module docstring), the
-    candidates being the right singular vectors of T Sigma_x^{1/2} and the
-    eigenvectors of Sigma_x. This bound is proven; it need not be attained.
+    Whitened (or ``moments`` None): N s^(2-2/N) (balanced-attains-bound). Otherwise
+    F(T, Sigma_x, N) = N max_{||v||=1} ||T Sigma_x^{1/2} v||^(2-2/N) (v^T Sigma_x v)^(1/N),
+    computed as a global maximum by :func:`~wideminima.numeric.flattest_value`
+    (flattest-value-general; float64, seen within a few 1e-16 of the 50-digit value).
     """
     depth = len(weights)
     if moments is None or moments.is_whitened:
@@ -83,14 +89,35 @@ def flattest_bound(weights: Array, moments: Moments | None = None) -> float:
         else:
             target = moments.target
         return flattest_sharpness(target, depth)
-    sigma_x = moments.sigma_x
-    scaled = moments.target @ moments.sigma_x_sqrt
-    candidates = np.concatenate([np.linalg.svd(scaled)[2], np.linalg.eigh(sigma_x)[1].T])
-    gains = np.linalg.norm(candidates @ scaled.T, axis=1)  # ||T~ v|| per candidate row v
-    energies = np.einsum("ij,jk,ik->i", candidates, sigma_x, candidates)
-    if depth == 1:
-        return float(np.max(energies))
-    return float(np.max(depth * gains ** (2.0 - 2.0 / depth) * energies ** (1.0 / depth)))
+    return flattest_value(moments.target, moments.sigma_x, depth).value
+
+
+def balanced_sharpness(target: Array, sigma_x: Array | None, depth: int) -> float:
+    """lambda_max at every balanced global minimum, for any Sigma_x (theory id balanced-sharpness-general).
+
+    B = lambda_max(Sigma_x^{1/2} V diag(c) V^T Sigma_x^{1/2}), c_j = sum_{k=1}^N s^(2(N-k)/N) sigma_j^(2(k-1)/N)
+    with T = U diag(sigma) V^T (V full; sigma_j = 0 beyond the numerical rank, 0^0 = 1) and
+    s = sigma_1: the output gram of a balanced minimum is block diagonal over T's left
+    singular directions and its top block is the one of s. F <= B <= cond(Sigma_x) F, and
+    B = F = N s^(2-2/N) when Sigma_x = I. One d_0 x d_0 eigenvalue problem. Sigma_x None: I.
+
+    >>> round(balanced_sharpness(np.diag([2.0, 0.5]), np.diag([1.0, 4.0]), 2), 12)   # F = 5 there
+    10.0
+    """
+    if isinstance(depth, bool) or int(depth) != depth or depth < 1:
+        raise InputError(f"depth must be an integer >= 1, got {depth!r}")
+    n = int(depth)
+    t = as_float_array(to_numpy(target), "T", ndim=2)
+    moments = Moments.whitened(t) if sigma_x is None else Moments.from_target(t, sigma_x)
+    _, sv, right_t = np.linalg.svd(t)
+    sigma = np.zeros(t.shape[1])
+    rank = numerical_rank(t)
+    sigma[:rank] = sv[:rank]
+    powers = [sigma[0] ** (2.0 * (n - k) / n) * sigma ** (2.0 * (k - 1) / n) for k in range(1, n + 1)]
+    weights = np.sum(powers, axis=0)  # NumPy's 0.0 ** 0.0 == 1.0 is the identity B_1 = I
+    root = moments.sigma_x_sqrt
+    gram = root @ ((right_t.T * weights) @ right_t) @ root
+    return float(np.linalg.eigvalsh((gram + gram.T) / 2)[-1])
 
 
 def near_balance_interval(delta: float, depth: int) -> tuple[float, float]:

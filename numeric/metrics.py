@@ -2,7 +2,9 @@
 
 Theory ids: near-balance (path gains g_k = ||W_{k:1} v||, layer gains r_k = g_k / g_{k-1})
 and coupling-at-flattest (f_k = W_{k:1} v / s^(k/N) is a left singular vector of W_k and
-a right singular vector of W_{k+1}, singular value s^(1/N), at every flattest minimum).
+a right singular vector of W_{k+1}, singular value s^(1/N), at every flattest minimum);
+for a general Sigma_x both along the path from Sigma_x^{1/2} v*, v* the maximizing
+direction of F (flattest-value-general; :func:`flattest_path`).
 Inputs may come from any array namespace; they are copied to NumPy (these are
 small SVDs and norms). v is the top right singular vector of W_{N:1} (= T at a
 global minimum) unless given.
@@ -20,9 +22,10 @@ from wideminima.types import Array
 
 from ._backend import to_numpy
 from .flatness import flattest_sharpness, near_balance_interval, top_singular_pair
+from .flattest_general import flattest_value
 from .network import check_weights, end_to_end
 
-__all__ = ["path_gains", "layer_gains", "imbalance", "coupling", "path_residuals", "NearBalance", "near_balance"]
+__all__ = ["path_gains", "layer_gains", "imbalance", "coupling", "flattest_path", "path_residuals", "NearBalance", "near_balance"]
 
 _EPS = float(np.finfo(np.float64).eps)
 # Singular values within this relative distance form one cluster (their vectors are not individually defined).
@@ -126,58 +129,91 @@ def coupling(weights: Sequence[Array]) -> np.ndarray:
     return np.array(out)
 
 
-def path_residuals(weights: Sequence[Array]) -> np.ndarray:
+def flattest_path(weights: Sequence[Array], sigma_x: Array | None = None) -> tuple[np.ndarray, float]:
+    """(x_0, G): the unit input direction of the path that carries the signal at a flattest minimum, and its gain.
+
+    Whitened (``sigma_x`` None): x_0 = v, the top right singular vector of T = W_{N:1},
+    and G = s. Otherwise x_0 = Sigma_x^{1/2} v* / ||Sigma_x^{1/2} v*|| with v* the
+    maximizing direction of F(T, Sigma_x, N) (:func:`~wideminima.numeric.flattest_value`)
+    and G = ||T x_0|| (theory ids flattest-value-general, near-balance, coupling-at-flattest).
+    """
+    ws = _numpy_weights(weights)
+    target = end_to_end(ws)
+    if sigma_x is None:
+        s, _, v = top_singular_pair(target)
+        return v, s
+    result = flattest_value(target, sigma_x, len(ws))
+    eig, vec = np.linalg.eigh(np.asarray(sigma_x, dtype=np.float64))
+    x0 = (vec * np.sqrt(eig)) @ vec.T @ result.direction
+    x0 /= np.linalg.norm(x0)
+    return x0, float(np.linalg.norm(target @ x0))
+
+
+def path_residuals(weights: Sequence[Array], sigma_x: Array | None = None) -> np.ndarray:
     """Residuals of the coupling-at-flattest relations, one per layer, scale-free.
 
-    With (s, u, v) the top singular pair of W_{N:1} and f_k = W_{k:1} v / s^(k/N),
-    entry k is max(| ||f_k|| - 1 |, ||W_k^T f_k - s^(1/N) f_{k-1}|| / s^(1/N)). (The
-    relation W_k f_{k-1} = s^(1/N) f_k holds by the definition of f_k.) All entries
-    are 0 at every flattest minimum; they measure how far a point is from it.
+    With (x_0, G) from :func:`flattest_path` (whitened: the top right singular vector of
+    W_{N:1} and s) and f_k = W_{k:1} x_0 / G^(k/N), entry k is
+    max(| ||f_k|| - 1 |, ||W_k^T f_k - G^(1/N) f_{k-1}|| / G^(1/N)); for a general
+    Sigma_x the second relation holds for k >= 2 only (at k = 1 it would need
+    T^T T x_0 parallel to x_0), so entry 1 is | ||f_1|| - 1 |. (The relation
+    W_k f_{k-1} = G^(1/N) f_k holds by the definition of f_k.) All entries are 0 at
+    every flattest minimum; they measure how far a point is from it.
 
     >>> path_residuals([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])]).tolist()
     [0.0, 0.0]
     """
     ws = _numpy_weights(weights)
-    s, _, v = top_singular_pair(end_to_end(ws))
+    x0, s = flattest_path(ws, sigma_x)
     if s == 0:
         raise InputError("W_N...W_1 = 0: there is no top path, so its relations are undefined")
     depth = len(ws)
     root = s ** (1.0 / depth)
-    prev, x, out = v, v, []
+    prev, x, out = x0, x0, []
     for k, w in enumerate(ws, start=1):
         x = w @ x
         f = x / s ** (k / depth)
-        out.append(max(abs(float(np.linalg.norm(f)) - 1.0), float(np.linalg.norm(w.T @ f - root * prev)) / root))
+        residual = abs(float(np.linalg.norm(f)) - 1.0)
+        if sigma_x is None or k >= 2:
+            residual = max(residual, float(np.linalg.norm(w.T @ f - root * prev)) / root)
+        out.append(residual)
         prev = f
     return np.array(out)
 
 
 @dataclass(frozen=True)
 class NearBalance:
-    """rho_k = (s^(1/N) / r_k)^2, the band for the given sharpness, and whether every rho_k lies in it."""
+    """rho_k = (G^(1/N) / r_k)^2, the band for the given sharpness, and whether every rho_k lies in it."""
 
     rho: np.ndarray
     interval: tuple[float, float]
     in_band: bool
 
 
-def near_balance(weights: Sequence[Array], lambda_max: float) -> NearBalance:
-    """Where the layer gains of a whitened global minimum sit in the near-balance band (theory id near-balance).
+def near_balance(weights: Sequence[Array], lambda_max: float, sigma_x: Array | None = None) -> NearBalance:
+    """Where the layer gains of a global minimum sit in the near-balance band (theory id near-balance).
 
-    delta = lambda_max / (N s^(2-2/N)) - 1 (clipped at 0) fixes the band
-    :func:`near_balance_interval`; the theorem says every rho_k lies in it. The
-    membership test allows 1e-9 relative for the rounding of rho_k and of the endpoints.
+    Gains r_k along the path of :func:`flattest_path` (whitened: the top right singular
+    vector, G = s); delta = lambda_max / F - 1 (clipped at 0) with F the flattest
+    sharpness (N s^(2-2/N) whitened, F(T, Sigma_x, N) otherwise) fixes the band
+    :func:`near_balance_interval`; the theorem says every rho_k = (G^(1/N) / r_k)^2 lies
+    in it (for a general Sigma_x: sum_k rho_k <= lambda_max / (a^p b^q) = N lambda_max / F
+    at the maximizing v of F, with the same AM-GM step). The membership test allows
+    1e-9 relative for the rounding of rho_k and of the endpoints.
     """
     if not (isinstance(lambda_max, (int, float, np.floating, np.integer)) and np.isfinite(lambda_max) and lambda_max >= 0):
         raise InputError(f"lambda_max must be a finite number >= 0 (the Hessian is PSD at a minimum), got {lambda_max!r}")
     ws = _numpy_weights(weights)
     depth = len(ws)
     target = end_to_end(ws)
-    flattest = flattest_sharpness(target, depth)
+    if sigma_x is None:
+        flattest = flattest_sharpness(target, depth)
+    else:
+        flattest = flattest_value(target, sigma_x, depth).value
     if flattest == 0:
         raise InputError("W_N...W_1 = 0: the near-balance band is undefined")
-    s = top_singular_pair(target)[0]
-    rho = (s ** (1.0 / depth) / layer_gains(ws)) ** 2
+    x0, s = flattest_path(ws, sigma_x)
+    rho = (s ** (1.0 / depth) / layer_gains(ws, x0)) ** 2
     lo, hi = near_balance_interval(max(lambda_max / flattest - 1.0, 0.0), depth)
     inside = bool(np.all((rho >= lo * (1 - 1e-9)) & (rho <= hi * (1 + 1e-9))))
     return NearBalance(rho, (lo, hi), inside)

@@ -25,6 +25,7 @@ balance and the sharpness change).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,8 +34,12 @@ from wideminima.errors import InputError, NoExactFactorizationError
 from wideminima.random import haar_orthogonal
 from wideminima.types import Array
 
+from wideminima.random import haar_orthogonal
+
 from ._backend import as_float_array
+
 from .flatness import numerical_rank
+from .flattest_general import carrier_sharpness, flattest_value
 
 __all__ = [
     "balanced_minimum",
@@ -43,6 +48,8 @@ __all__ = [
     "near_flattest_minimum",
     "diagonal_gram",
     "diagonal_sharpness",
+    "carrier_minimum",
+    "flattest_minimum",
 ]
 
 # Directions whose singular value is within this relative distance of s count as
@@ -268,3 +275,86 @@ def near_flattest_minimum(
             break
         lo, hi = (mid, hi) if diagonal_sharpness(diagonals(mid), dims) <= goal else (lo, mid)
     return _embed(t, dims, diagonals(lo), rng)
+
+
+def _isometry(rng: np.random.Generator | None, rows: int, cols: int) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal columns: the first columns of I, or of a Haar-random orthogonal matrix."""
+    if rng is None:
+        return np.eye(rows)[:, :cols]
+    return haar_orthogonal(rng, rows)[:, :cols]
+
+
+def carrier_minimum(target: Any, widths: Sequence[int], scale: float,
+                    rng: np.random.Generator | None = None) -> list[np.ndarray]:
+    """The global minimum whose first layer carries T: W_1 = x^(-1/2) J_1 K, W_k = x^(1/(2N-2)) J_k J_{k-1}^T.
+
+    T = U_r K with U_r (d_N, r) orthonormal columns spanning range(T), r = rank T, and
+    J_k (d_k, r) isometries (J_N = U_r; random when ``rng`` is given). N >= 2, hidden
+    widths >= r. Its output gram is (x S + (N-1) x^(-1/(N-1)) A) kron P_r + x^(-1/(N-1)) A kron (I - P_r)
+    in (S^{1/2}-coordinates, vec) form, so lambda_max = :func:`~wideminima.numeric.flattest_general.carrier_sharpness` for every
+    Sigma_x; at x = ``flattest_value(...).scale`` it is F (:func:`flattest_minimum`) (theory id flattest-value-general).
+
+    >>> w = carrier_minimum(np.diag([4.0, 1.0]), [2, 2, 2], 4.0)
+    >>> [np.round(np.diag(wk), 12).tolist() for wk in w], (w[1] @ w[0]).tolist()
+    ([[2.0, 0.5], [2.0, 2.0]], [[4.0, 0.0], [0.0, 1.0]])
+    """
+    t, dims, rank = _check(target, widths)
+    n = len(dims) - 1
+    if n < 2:
+        raise InputError("the carrier minimum needs depth N >= 2 (N = 1 has the single minimum W_1 = T)")
+    if not (np.isfinite(scale) and scale > 0):
+        raise InputError(f"scale x must be finite and > 0, got {scale}")
+    left, _, _ = np.linalg.svd(t)
+    u_r = left[:, :rank]
+    k_form = u_r.T @ t  # (r, d_0), T = U_r K
+    frames = [_isometry(rng, dims[k], rank) for k in range(1, n)] + [u_r]
+    gain = scale ** (1.0 / (2 * (n - 1)))
+    layers = [scale**-0.5 * (frames[0] @ k_form)]
+    layers += [gain * (frames[k] @ frames[k - 1].T) for k in range(1, n)]
+    return layers
+
+
+def flattest_minimum(target: Any, widths: Sequence[int], sigma_x: Any = None,
+                     rng: np.random.Generator | None = None, *, delta: float = 0.0) -> list[np.ndarray]:
+    """A global minimum with lambda_max = (1 + delta) F(T, Sigma_x, N); delta = 0: a flattest one.
+
+    The :func:`carrier_minimum` at scale x with carrier_sharpness(x) = (1 + delta) F:
+    x = the optimal scale of :func:`~wideminima.numeric.flattest_value` for delta = 0
+    (theory id flattest-value-general), else found by bisection on log x to float64
+    precision above the optimum, or below it when ``rng`` draws that side (probability
+    1/2); carrier_sharpness is convex in x (a maximum over v of
+    x b + (N-1) x^(-1/(N-1)) a), so it grows away from the optimum on both sides. Needs N >= 2 for delta > 0 (N = 1 has the
+    single minimum W_1 = T). Sigma_x None: whitened.
+    """
+    t, dims, _ = _check(target, widths)
+    if not (np.isfinite(delta) and delta >= 0):
+        raise InputError(f"delta must be finite and >= 0, got {delta}")
+    depth = len(dims) - 1
+    if depth == 1:
+        if delta > 0:
+            raise InputError("depth N = 1 has a single global minimum (W_1 = T): no sharper minimum exists")
+        return [t.copy()]
+    result = flattest_value(t, sigma_x, depth)
+    if result.scale is None:  # T = 0: every carrier is the zero network
+        if delta > 0:
+            raise InputError("T = 0: the flattest sharpness is 0, so no sharpness ratio can be set")
+        return carrier_minimum(t, dims, 1.0, rng)
+    log_x = math.log(result.scale)
+    if delta > 0:
+        goal = (1.0 + delta) * result.value
+        direction = -1.0 if rng is not None and rng.random() < 0.5 else 1.0
+
+        def sharp(log_scale: float) -> float:
+            return carrier_sharpness(t, sigma_x, depth, math.exp(log_scale))
+
+        inside, step = log_x, 1.0
+        while sharp(log_x + direction * step) < goal:
+            inside, step = log_x + direction * step, 2.0 * step
+        outside = log_x + direction * step
+        for _ in range(200):  # invariant: sharp(inside) < goal <= sharp(outside)
+            mid = 0.5 * (inside + outside)
+            if mid in (inside, outside):
+                break
+            inside, outside = (mid, outside) if sharp(mid) < goal else (inside, mid)
+        log_x = outside
+    return carrier_minimum(t, dims, math.exp(log_x), rng)

@@ -12,7 +12,8 @@ do not speak: there they are descriptions, not tests. Path gains g_k = ||W_{k:1}
 Gauge-invariant flatness of a linear chain: lambda_max divided by the flattest value any
 factorization of the chain's own end-to-end map P = W_{N:1} can have (theory ids
 sharpness-lower-bound, balanced-attains-bound; whitened: N s^(2-2/N), s = ||P||_2;
-otherwise the bound :func:`~wideminima.numeric.flattest_bound` proves). It is >= 1 at every
+otherwise F(P, Sigma_x, N) from :func:`~wideminima.numeric.flattest_bound`, theory id
+flattest-value-general). It is >= 1 at every
 global minimum of the data P fits, = 1 exactly at the flattest ones, and does not change
 under the rescalings W_k -> G_k W_k G_{k-1}^{-1} that keep P, which change lambda_max itself.
 """

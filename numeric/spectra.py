@@ -311,10 +311,12 @@ def operator_extremes(
 
 
 def sharpness_ratio(weights: Sequence[Array], moments: Moments | None = None, *, seed: int = 0) -> float:
-    """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, whitened).
+    """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, any Sigma_x).
 
-    Theory ids sharpness-lower-bound and balanced-attains-bound: >= 1 at every global
-    minimum, = 1 at the balanced ones (whitened). Raises :class:`NotAGlobalMinimumError`
+    Theory ids sharpness-lower-bound and balanced-attains-bound (whitened: >= 1 at every
+    global minimum, = 1 at the balanced ones) and flattest-value-general (any Sigma_x:
+    >= 1, = 1 at the carrier minima; balanced ones sit at B / F >= 1,
+    balanced-sharpness-general). Raises :class:`NotAGlobalMinimumError`
     off the minima and when the bound is 0 (T = 0).
 
     >>> import numpy as np

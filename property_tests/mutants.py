@@ -12,6 +12,16 @@ replays with ``wideminima verify --replay FILE`` (the file records this module).
 - ``balance-dropped``: every global minimum (not only balanced ones) has lambda_max = N s^(2-2/N);
 - ``coupling-top-singular``: at flattest minima s^(1/N) is the top singular value of every W_k
   (false by theorems.md's caveat: W_2 = diag(1, 5) in its example).
+
+Non-whitened (flattest-value-general; instances of ``global_minima(whitened=False)``):
+
+- ``balanced-flattest-general``: balanced minima attain F(T, Sigma_x, N) for any Sigma_x (false: their
+  sharpness is B >= F, balanced-sharpness-general);
+- ``whitened-formula-general``: the flattest sharpness is N sigma_1(T Sigma_x^{1/2})^(2-2/N), the whitened
+  formula in Sigma_x^{1/2} coordinates (false at carrier minima unless v^T Sigma_x v = 1 at the maximizer);
+- ``candidate-bound-general``: the flattest sharpness is the best of N ||T~ v||^(2-2/N) (v^T Sigma_x v)^(1/N)
+  over the right singular vectors of T~ = T Sigma_x^{1/2} and the eigenvectors of Sigma_x (the bound the
+  toolkit printed before issue 10; false at carrier minima where the maximizer is none of them).
 """
 
 from __future__ import annotations
@@ -19,10 +29,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from .arithmetic import Arithmetic
 from .claims import Claim
 from .instances import Minimum
-from .quantities import layers, sharpness, top_singular_value
+from .quantities import flattest_bound, flattest_exponent, layers, sharpness, sigma_x_factor, target, top_singular_value
 from .strategies import global_minima
 from .theorems import INTERVAL_CERTIFICATE, gram_budget, near_balance_margin, representation_tolerance
 
@@ -48,12 +60,44 @@ def _coupling_top_singular(m: Minimum, ctx: Arithmetic) -> Any:
     return ctx.minimum([(root * slack - ctx.top_singular_value(w)) / root for w in layers(m, ctx)])
 
 
+def _equal_at(value: Any, m: Minimum, ctx: Arithmetic) -> Any:
+    """tol_rep - |lambda_max / value - 1|: the margin of "lambda_max = value" at instances built flattest."""
+    return ctx.scalar(representation_tolerance(m)) - ctx.absolute(sharpness(m, ctx) / value - 1)
+
+
+def _general_value(m: Minimum, ctx: Arithmetic, directions: Any) -> Any:
+    """max over the float64 unit ``directions`` (rows, factor coordinates) of N ||T F c||^(2-2/N) ||F c||^(2/N)."""
+    factor, t = sigma_x_factor(m, ctx), target(m, ctx)
+    values = []
+    for c in directions:
+        x = factor @ ctx.array(c)
+        values.append(m.depth * ctx.power(ctx.norm(t @ x), flattest_exponent(m.depth))
+                      * ctx.power(ctx.norm(x), Fraction(2, m.depth)))
+    return ctx.maximum(values)
+
+
+def _whitened_formula(m: Minimum, ctx: Arithmetic) -> Any:
+    scaled = target(m, ctx) @ sigma_x_factor(m, ctx)  # sigma_1(T F) = sigma_1(T Sigma_x^{1/2}): F = Sigma_x^{1/2} Q
+    return _equal_at(m.depth * ctx.power(ctx.top_singular_value(scaled), flattest_exponent(m.depth)), m, ctx)
+
+
+def _candidate_bound(m: Minimum, ctx: Arithmetic) -> Any:
+    f = np.eye(m.widths[0]) if m.sigma_x_factor is None else m.sigma_x_factor
+    eig, vec = np.linalg.eigh(f @ f.T)
+    # candidates in Sigma_x^{1/2} coordinates, mapped to factor coordinates w = F^{-1} Sigma_x^{1/2} c
+    root = (vec * np.sqrt(eig)) @ vec.T
+    candidates = np.concatenate([np.linalg.svd(m.target @ root)[2], vec.T])
+    directions = np.linalg.solve(f, root @ candidates.T).T
+    return _equal_at(_general_value(m, ctx, directions / np.linalg.norm(directions, axis=1)[:, None]), m, ctx)
+
+
 def _wrong(claim_id: str, statement: str, margin: Any, **options: Any) -> Claim:
-    """A false conjecture over whitened minima of depth 2..4 (widths <= 3), certified in intervals."""
+    """A false conjecture over minima of depth 2..4 (widths <= 3), certified in intervals (whitened unless told)."""
     kinds = options.pop("kinds", ("balanced", "gauge", "flattest_unbalanced", "near_flattest"))
     min_width = options.pop("min_width", 1)
+    whitened = options.pop("whitened", True)
     strategy = lambda: global_minima(kind=kinds, min_depth=2, max_depth=4, min_width=min_width,  # noqa: E731
-                                     max_width=3)
+                                     max_width=3, whitened=whitened)
     return Claim(id=claim_id, kind="conjecture", statement="(wrong) " + statement, strategy=strategy, margin=margin,
                  budget=options.pop("budget", gram_budget), source=SOURCE,
                  certified_by=INTERVAL_CERTIFICATE + options.pop("certified_extra", ""))
@@ -70,5 +114,12 @@ WRONG_VARIANTS: list[Claim] = [
            # sigma_1 and s from SVDs of d x d matrices: ~d eps each, times N layers; 64 for room
            budget=lambda m: 64 * m.depth * max(m.widths) * 2.2e-16,
            certified_extra="; sigma_1(W_k) enclosed the same way"),
+    _wrong("balanced-flattest-general", "any Sigma_x: every balanced global minimum has lambda_max = F(T, Sigma_x, N)",
+           lambda m, ctx: _equal_at(flattest_bound(m, ctx), m, ctx), kinds=("balanced",), whitened=False),
+    _wrong("whitened-formula-general", "any Sigma_x: the flattest minima have lambda_max = N sigma_1(T Sigma_x^{1/2})^(2-2/N)",
+           _whitened_formula, kinds=("flattest_unbalanced",), whitened=False),
+    _wrong("candidate-bound-general", "any Sigma_x: the flattest minima have lambda_max = the best candidate-direction "
+           "bound (right singular vectors of T Sigma_x^{1/2}, eigenvectors of Sigma_x)", _candidate_bound,
+           kinds=("flattest_unbalanced",), whitened=False, min_width=2),
 ]
 CLAIMS = WRONG_VARIANTS  # what the loader (and --replay) reads

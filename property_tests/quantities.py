@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric.flattest_general import flattest_value
 from wideminima.numeric.network import end_to_end, products_after, products_before
 
 from .arithmetic import Arithmetic
@@ -33,6 +34,8 @@ __all__ = [
     "top_singular_value",
     "flattest_exponent",
     "flattest_bound",
+    "flattest_direction",
+    "sigma_x_factor",
     "bilinear_terms",
 ]
 
@@ -63,9 +66,46 @@ def flattest_exponent(depth: int) -> Fraction:
     return Fraction(2 * depth - 2, depth)
 
 
+def flattest_direction(m: Minimum) -> np.ndarray:
+    """A float64 unit witness w maximizing ||T F w||^(2-2/N) ||F w||^(2/N) (F = the Sigma_x factor, I if whitened).
+
+    From ``numeric.flattest_value`` (whose direction v is in Sigma_x^{1/2} coordinates):
+    w = F^{-1} Sigma_x^{1/2} v, an orthogonal image of v since F = Sigma_x^{1/2} Q.
+    """
+    if m.is_whitened:
+        return flattest_value(m.target, None, m.depth).direction
+    sigma = m.sigma_x
+    v = flattest_value(m.target, sigma, m.depth).direction
+    eig, vec = np.linalg.eigh(sigma)
+    w = np.linalg.solve(m.sigma_x_factor, (vec * np.sqrt(eig)) @ vec.T @ v)
+    return w / np.linalg.norm(w)
+
+
 def flattest_bound(m: Minimum, ctx: Arithmetic) -> Any:
-    """N s^(2-2/N), the flattest sharpness for whitened data (balanced-attains-bound)."""
-    return m.depth * ctx.power(top_singular_value(m, ctx), flattest_exponent(m.depth))
+    """The flattest sharpness over the minima of this T, depth and Sigma_x, in ``ctx``.
+
+    Whitened: N s^(2-2/N) (balanced-attains-bound). Otherwise F(T, Sigma_x, N) of
+    flattest-value-general, evaluated as N a^p b^q at the float64 witness w of
+    :func:`flattest_direction` (a = ||T F w||^2, b = ||F w||^2, w normalized in ctx): a
+    lower bound of F in every arithmetic (any unit w gives one), equal to F up to the
+    witness's error squared (~1e-32 relative; 50-digit F:
+    ``wideminima.symbolic.certify_flattest_value``). N = 1: lambda_max(F^T F).
+    """
+    if m.is_whitened:
+        return m.depth * ctx.power(top_singular_value(m, ctx), flattest_exponent(m.depth))
+    factor = ctx.array(m.sigma_x_factor)
+    if m.depth == 1:
+        return ctx.lambda_max(factor.T @ factor)
+    w = ctx.array(flattest_direction(m))
+    w = w / ctx.norm(w)
+    t = target(m, ctx)
+    gain, energy = ctx.norm(t @ (factor @ w)), ctx.norm(factor @ w)
+    return m.depth * ctx.power(gain, flattest_exponent(m.depth)) * ctx.power(energy, Fraction(2, m.depth))
+
+
+def sigma_x_factor(m: Minimum, ctx: Arithmetic) -> np.ndarray:
+    """F with Sigma_x = F F^T in ``ctx`` (the identity for a whitened instance)."""
+    return ctx.array(np.eye(m.widths[0]) if m.sigma_x_factor is None else m.sigma_x_factor)
 
 
 def bilinear_terms(m: Minimum, ctx: Arithmetic, u: np.ndarray, v: np.ndarray) -> list[Any]:

@@ -227,10 +227,14 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
     """Global minima W_N...W_1 = T built by the numeric engine, as :class:`Minimum`.
 
     kind: ``balanced`` (W_{k+1}^T W_{k+1} = W_k W_k^T), ``gauge`` (W_k -> G_k W_k G_{k-1}^{-1}
-    with condition(G_k) <= max_condition), ``flattest_unbalanced`` (lambda_max = N s^(2-2/N)
-    without balance), ``near_flattest`` (sharpness ratio 1 + delta, delta <= max_delta).
+    with condition(G_k) <= max_condition), ``flattest_unbalanced`` (lambda_max = the flattest
+    sharpness without balance), ``near_flattest`` (lambda_max = (1 + delta) times it, delta <= max_delta).
     Widths: ends in [min_width, max_width] (equal if ``square``), hidden widths in
-    [max(rank(T), min_width), max_width]. ``whitened=False`` adds general Sigma_x (condition <= max_condition).
+    [max(rank(T), min_width), max_width]. ``whitened=False`` draws a general Sigma_x = F F^T
+    (condition <= max_condition) first and builds minima of that problem: the flattest
+    sharpness is then F(T, Sigma_x, N) (flattest-value-general), reached by carrier minima
+    (``numeric.flattest_minimum``, also for near_flattest); balanced and gauge minima are minima
+    for every Sigma_x (the minima do not depend on it, their sharpness does).
     """
     kinds = [kind] if isinstance(kind, str) else list(kind)
     call = f"global_minima(kind={kind!r}, max_width={max_width!r})"
@@ -256,16 +260,19 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
         dims = draw(_cached("widths", n, d_in, d_out, max(rank, min_width), max(max_width, rank), square))
         how = draw(st.sampled_from(kinds))
         rng = np.random.default_rng(draw(_rng_seeds()))
+        factor = None if whitened else draw(_cached("sigma_x_factors", d_in, float(max_condition)))
+        sigma = None if factor is None else factor @ factor.T
         if how == "balanced":
             ws = numeric.balanced_minimum(t, dims, rng)
         elif how == "gauge":
             ws = numeric.gauge_minimum(t, dims, rng, condition=max_condition)
         elif how == "flattest_unbalanced":
-            ws = numeric.flattest_unbalanced_minimum(t, dims, rng)
+            ws = (numeric.flattest_unbalanced_minimum(t, dims, rng) if sigma is None
+                  else numeric.flattest_minimum(t, dims, sigma, rng))
         else:
             delta = draw(st.floats(0.0, max_delta)) if n > 1 else 0.0  # depth 1 has a single minimum
-            ws = numeric.near_flattest_minimum(t, dims, delta, rng)
-        factor = None if whitened else draw(_cached("sigma_x_factors", d_in, float(max_condition)))
+            ws = (numeric.near_flattest_minimum(t, dims, delta, rng) if sigma is None
+                  else numeric.flattest_minimum(t, dims, sigma, rng, delta=delta))
         return Minimum([np.asarray(w, dtype=np.float64) for w in ws], factor, how)
 
     return build()

@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "certify_lambda_max_above": "certificates",
     "certify_lambda_max_below": "certificates",
     "lambda_max_enclosure": "certificates",
+    "FlattestCertificate": "flattest_certificate",
+    "certify_flattest_value": "flattest_certificate",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -138,24 +138,33 @@ def _rayleigh_quotient(iv: Any, s: list[list[Any]], vector: np.ndarray) -> Any:
     return numerator / denominator
 
 
-def _cholesky_succeeds(iv: Any, s: list[list[Any]], b: Any) -> bool:
-    """Interval Cholesky of b I - S; True when every pivot is provably positive."""
-    n = len(s)
-    m = [[(b if i == j else 0) - s[i][j] for j in range(n)] for i in range(n)]
+def interval_cholesky(iv: Any, m: list[list[Any]]) -> list[list[Any]] | None:
+    """Interval Cholesky factor L of the symmetric interval matrix ``m``, or None when a pivot is not provably > 0.
+
+    When it returns L, every symmetric matrix in ``m`` is positive definite and its
+    exact Cholesky factor lies in L (outward rounding of every operation).
+    """
+    n = len(m)
     low: list[list[Any]] = [[iv.mpf(0)] * n for _ in range(n)]
     for j in range(n):
         pivot = m[j][j]
         for k in range(j):
             pivot -= low[j][k] ** 2
         if not pivot.a > 0:
-            return False
+            return None
         low[j][j] = iv.sqrt(pivot)
         for i in range(j + 1, n):
             entry = m[i][j]
             for k in range(j):
                 entry -= low[i][k] * low[j][k]
             low[i][j] = entry / low[j][j]
-    return True
+    return low
+
+
+def _cholesky_succeeds(iv: Any, s: list[list[Any]], b: Any) -> bool:
+    """Interval Cholesky of b I - S; True when every pivot is provably positive."""
+    n = len(s)
+    return interval_cholesky(iv, [[(b if i == j else 0) - s[i][j] for j in range(n)] for i in range(n)]) is not None
 
 
 def _gershgorin_upper(s: list[list[Any]]) -> Any:

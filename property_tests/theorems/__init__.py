@@ -26,11 +26,15 @@ from dataclasses import replace
 from ..claims import Claim, registered_claims
 from . import (
     balanced_attains_bound,
+    balanced_sharpness_general,
     bilinear_lower_bound,
     coupling_at_flattest,
+    coupling_at_flattest_general,
+    flattest_value_general,
     gd_excess_sharpness,
     hessian_gauss_newton,
     near_balance,
+    near_balance_general,
     nonlinear_evidence,
     output_gram_spectrum,
     resnet_zero_init_flattest,
@@ -61,11 +65,15 @@ _MODULES = (
     bilinear_lower_bound,
     sharpness_lower_bound,
     balanced_attains_bound,
+    flattest_value_general,
+    balanced_sharpness_general,
     scalar_closed_form,
     resnet_zero_init_flattest,
     gd_excess_sharpness,
     near_balance,
+    near_balance_general,
     coupling_at_flattest,
+    coupling_at_flattest_general,
     nonlinear_evidence,
 )
 

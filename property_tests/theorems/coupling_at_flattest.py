@@ -5,6 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from wideminima.numeric.network import products_after
 
 from ..arithmetic import Arithmetic
@@ -14,7 +16,7 @@ from ..quantities import flattest_exponent, layers, sharpness, target
 from ..strategies import global_minima
 from .budgets import INTERVAL_CERTIFICATE, gram_budget, representation_tolerance
 
-__all__ = ["FLATTEST_LABELS", "coupling_at_flattest", "coupling_margin", "coupling_relations"]
+__all__ = ["FLATTEST_LABELS", "coupling_at_flattest", "coupling_margin", "coupling_relations", "cosine_margins"]
 
 # Instances the strategies build as flattest minima (exactly, before rounding the layers to float64).
 FLATTEST_LABELS = ("balanced", "flattest_unbalanced")
@@ -47,6 +49,16 @@ def coupling_relations(m: Minimum, ctx: Arithmetic, gain_factor: float = 1.0) ->
     return terms
 
 
+def cosine_margins(ws: list[np.ndarray], u: np.ndarray, x: np.ndarray, t: Any, floor: Any, ctx: Arithmetic) -> list[Any]:
+    """[cos(A_k^T u, W_{k:1} x) - floor]_{k=1..N-1} with cos = t / (||A_k^T u|| ||W_{k:1} x||), t = u^T T x."""
+    after = products_after(ws)
+    terms = []
+    for k in range(1, len(ws)):
+        x = ws[k - 1] @ x  # W_{k:1} x
+        terms.append(t / (ctx.norm(after[k - 1].T @ u) * ctx.norm(x)) - floor)
+    return terms
+
+
 def coupling_margin(m: Minimum, ctx: Arithmetic) -> Any:
     """min_k cos(A_k^T u, W_{k:1} v) - (N t^(2-2/N) / lambda_max)^(N/2), k = 1..N-1; at instances built as
     flattest (``m.label`` in FLATTEST_LABELS) also the coupling relations (:func:`coupling_relations`)."""
@@ -57,12 +69,7 @@ def coupling_margin(m: Minimum, ctx: Arithmetic) -> Any:
     t = u @ product @ v
     lam = sharpness(m, ctx)
     floor = ctx.power(n * ctx.power(t, flattest_exponent(n)) / lam, Fraction(n, 2))
-    after = products_after(ws)
-    x, terms = v, []
-    for k in range(1, n):
-        x = ws[k - 1] @ x  # W_{k:1} v
-        cosine = t / (ctx.norm(after[k - 1].T @ u) * ctx.norm(x))
-        terms.append(cosine - floor)
+    terms = cosine_margins(ws, u, v, t, floor, ctx)
     if m.label in FLATTEST_LABELS:
         # the cosine's deficit is quadratic in the angle, so a 1e-6 error in a relation moves it by only
         # ~1e-12; the relations themselves are checked linearly

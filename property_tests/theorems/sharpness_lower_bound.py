@@ -15,7 +15,8 @@ __all__ = ["sharpness_lower_bound", "sharpness_ratio"]
 
 
 def sharpness_ratio(m: Minimum, ctx: Arithmetic) -> Any:
-    """lambda_max / (N s^(2-2/N)) in ctx (whitened): >= 1, with equality at the flattest minima."""
+    """lambda_max / flattest_bound in ctx (N s^(2-2/N) whitened, F(T, Sigma_x, N) at its witness otherwise): >= 1,
+    with equality at the flattest minima."""
     return sharpness(m, ctx) / flattest_bound(m, ctx)
 
 

@@ -103,3 +103,26 @@ def test_whole_process(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["lambda_max"] == pytest.approx(flattest_sharpness(target, 2), rel=1e-14)
+
+
+def test_non_whitened_data_reports_the_exact_flattest_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10: ``--data`` with Sigma_x != I reports F(T, Sigma_x, N) to 1e-10 relative (here against its 50-digit
+    enclosure, d = 12), sharpness_ratio 1 at a flattest (carrier) minimum, and its path metrics and band."""
+    import mpmath
+
+    from wideminima.numeric import flattest_minimum
+    from wideminima.symbolic import certify_flattest_value
+
+    rng = np.random.default_rng(3)
+    d = 12
+    target = rng.standard_normal((d, d)) / np.sqrt(d)
+    sigma = random_covariance(d, rng, condition=50.0)
+    save_weights(tmp_path / "w.npz", flattest_minimum(target, [d] * 4, sigma, rng))
+    save_npz(tmp_path / "d.npz", {"Sigma_x": sigma, "T": target})
+    got = _run_json(capsys, str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"))
+    exact = certify_flattest_value(target, sigma, 3, dps=30)
+    assert abs(mpmath.mpf(got["flattest_bound"]) - exact.value) <= 1e-10 * exact.value
+    # a flattest minimum up to the rounding of its layers (~N d eps) and of lambda_max (Weyl, ~d^2 eps)
+    assert got["sharpness_ratio"] == pytest.approx(1.0, abs=1e-12)
+    assert max(got["path_residuals"]) <= 1e-12
+    assert got["near_balance"]["in_band"] is True and got["near_balance"]["rho"] == pytest.approx([1.0] * 3, abs=1e-12)

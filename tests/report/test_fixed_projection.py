@@ -135,3 +135,25 @@ def test_bad_input() -> None:
         fixed_projection_bound([[1.0]], 1)
     with pytest.raises(InputError, match="shape"):
         fixed_projection_flattest_minimum([1.0, 0.0, 0.0], [1.0, 0.0], 2)
+
+
+@pytest.mark.parametrize("depth", [2, 3, 5])
+def test_with_sigma_x_the_flattest_value_is_f_and_exceeds_marion_chizat_bound(depth: int) -> None:
+    """report E7: for inputs of covariance Sigma_x, random minima stay above F(t^T, Sigma_x, N); the minimum
+    W_1 = x^(-1/2) p t^T, W_k = x^(1/(2N-2)) I at F's carrier scale x attains it (gram x Sigma_x +
+    (N-1) x^(-1/(N-1)) Sigma_x^{1/2} t t^T Sigma_x^{1/2}); and F >= N t^T Sigma_x t for unit t."""
+    from wideminima.numeric import flattest_value, random_covariance
+
+    rng = np.random.default_rng(20 + depth)
+    d = 4
+    t, p = _unit(rng, d), _unit(rng, d)
+    sigma = random_covariance(d, rng, condition=30.0)
+    result = flattest_value(t[None, :], sigma, depth)
+    x = result.scale
+    carrier = [x**-0.5 * np.outer(p, t)] + [x ** (1 / (2 * depth - 2)) * np.eye(d) for _ in range(depth - 1)]
+    assert fixed_projection_excess_loss(carrier, p, t, sigma) < 1e-28
+    assert fixed_projection_sharpness(carrier, p, sigma) == pytest.approx(result.value, rel=1e-12)
+    for _ in range(30):
+        weights = _random_minimum(rng, t, p, depth)
+        assert fixed_projection_sharpness(weights, p, sigma) >= result.value * (1 - 1e-12)
+    assert result.value >= depth * float(t @ sigma @ t) * (1 - 1e-14)

@@ -15,8 +15,8 @@ from wideminima.property_tests.theorems import GD_EXCESS_CONSTANT
 from wideminima.report.e1_minima import LR
 
 FIGURES = ["E1_ratio_vs_depth", "E2_excess_vs_eta", "E3_path_gains", "E4_stability", "E5_alignment_heatmaps",
-           "E5_coupling_scores", "E6_scalar"]
-TABLES = ["E1_ratios", "E2_excess", "E3_near_balance", "E4_stability", "E5_effect_sizes", "E6_flattest"]
+           "E5_coupling_scores", "E6_scalar", "E7_nonwhitened"]
+TABLES = ["E1_ratios", "E2_excess", "E3_near_balance", "E4_stability", "E5_effect_sizes", "E6_flattest", "E7_ratios"]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,16 @@ def test_quick_report_numbers_satisfy_the_theorems(quick_report: Path) -> None:
             assert rec["result"]["lambda_max"] <= 2 / rec["params"]["eta"] * (1 + 1e-6)  # linear stability
     e6 = _results(quick_report, "E6")
     assert all(r["result"]["exact_at_flattest"] for r in e6["records"] if r["params"]["part"] == "curve")
-    for experiment in ("E1", "E2", "E3", "E4", "E5", "E6"):
+    e7 = _results(quick_report, "E7")
+    for rec in e7["records"]:
+        res = rec["result"]
+        if res["ratio"] is not None:  # flattest-value-general: F is a lower bound, for every init and data
+            assert res["ratio"] >= 1 - 1e-9
+        if rec["params"]["setting"] == "zero-resnet":  # balanced-sharpness-general: zero init ends at B
+            assert res["status"] == "converged" and abs(res["ratio_B"] - 1) <= 1e-3
+        if rec["params"]["setting"] == "mc-fixed":  # F is at least Marion & Chizat's bound (converted)
+            assert res["F"] >= res["mc_bound"] * (1 - 1e-12)
+    for experiment in ("E1", "E2", "E3", "E4", "E5", "E6", "E7"):
         assert all(c["passed"] for c in _results(quick_report, experiment)["checks"] if c["kind"] == "theorem")
 
 
@@ -105,7 +114,7 @@ def test_stranger_folder_is_refused_with_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("argv, message", [
     (["--workers", "0"], "--workers 0"),
-    (["--only", "E7"], "--only E7"),
+    (["--only", "E8"], "--only E8"),
     (["--only", ","], "--only: names no experiment"),
     (["--seed", "-1"], "--seed -1"),
 ])

@@ -30,8 +30,9 @@ from wideminima.symbolic import precise_flattest_sharpness, precise_sharpness
 ROOT = Path(__file__).resolve().parents[2]
 THEORY_IDS = [
     "hessian-gauss-newton", "output-gram-spectrum", "bilinear-lower-bound", "sharpness-lower-bound",
-    "balanced-attains-bound", "scalar-closed-form", "resnet-zero-init-flattest", "gd-excess-sharpness",
-    "near-balance", "coupling-at-flattest", "nonlinear-evidence",
+    "balanced-attains-bound", "flattest-value-general", "balanced-sharpness-general", "scalar-closed-form",
+    "resnet-zero-init-flattest", "gd-excess-sharpness", "near-balance", "near-balance-general",
+    "coupling-at-flattest", "coupling-at-flattest-general", "nonlinear-evidence",
 ]
 
 
@@ -115,6 +116,32 @@ def test_coupling_relations_catch_a_1e_6_error(tmp_path) -> None:
     row = verify_claim(wrong, "ci", 0, out_dir=tmp_path)
     assert row.status == "refuted", (row.message, row.worst_margin)
     assert row.counterexample["enclosure"][1] < 0
+
+
+def test_general_coupling_relations_catch_a_1e_6_error(tmp_path) -> None:
+    # coupling-at-flattest-general: the same linear check along the path from Sigma_x^{1/2} v* at carrier minima
+    from wideminima.property_tests.theorems.coupling_at_flattest_general import coupling_general_relations
+
+    wrong = Claim(id="general-coupled-gain-off-by-1e-6", kind="conjecture", statement="",
+                  strategy=lambda: global_minima(kind="flattest_unbalanced", whitened=False, min_depth=2, max_depth=4,
+                                                 max_width=3),
+                  margin=lambda m, ctx: ctx.minimum(coupling_general_relations(m, ctx, gain_factor=1 + 1e-6)),
+                  budget=gram_budget)
+    row = verify_claim(wrong, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted", (row.message, row.worst_margin)
+    assert row.counterexample["enclosure"][1] < 0
+
+
+def test_general_flattest_bound_is_f_in_every_arithmetic() -> None:
+    """quantities.flattest_bound of a non-whitened instance is F(T, Sigma_x, N) (not the whitened formula)."""
+    rng = np.random.default_rng(4)
+    t = rng.standard_normal((2, 3))
+    f = rng.standard_normal((3, 3)) + 2 * np.eye(3)
+    m = Minimum(numeric.flattest_minimum(t, [3, 3, 3, 2], f @ f.T, rng), f, "flattest_unbalanced")
+    exact = numeric.flattest_value(m.target, m.sigma_x, 3).value
+    assert float(flattest_bound(m, FLOAT64)) == pytest.approx(exact, rel=1e-14)
+    # the carrier is flattest: lambda_max = F up to the rounding of its layers
+    assert float(sharpness(m, FLOAT64)) == pytest.approx(exact, rel=1e-13)
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -9,6 +9,10 @@ At a global minimum (decided by :func:`~wideminima.numeric.global_minimum_test`)
 lambda_max comes from the output gram; elsewhere lambda_max and lambda_min come from
 Lanczos on the full Hessian. Without ``--data``: whitened inputs and T = the product
 of the weights (always a global minimum). The trace formula is exact everywhere.
+``flattest_bound`` is the flattest sharpness over all minima of the data: N s^(2-2/N)
+whitened, the exact F(T, Sigma_x, N) otherwise (flattest-value-general); path gains,
+path residuals and the near-balance band follow the path that carries the signal at a
+flattest minimum (from Sigma_x^{1/2} v* for non-whitened data, near-balance-general).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from wideminima.numeric import (
     end_to_end,
     flatten,
     flattest_bound,
+    flattest_path,
     gauge_invariant_flatness,
     global_minimum_test,
     gradient,
@@ -95,26 +100,28 @@ def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int
     out["at_global_minimum"] = test.is_minimum
     out["minimum_residual"], out["minimum_bound"] = test.residual, test.bound
     out["gradient_norm"] = float(np.linalg.norm(np.asarray(flatten(gradient(weights, moments)))))
-    bound = flattest_bound(weights, moments)
+    sigma_x = None if moments.is_whitened else moments.sigma_x
+    bound = flattest_bound(weights, moments)  # exact F(T, Sigma_x, N) for any Sigma_x (flattest-value-general)
     out["flattest_bound"] = bound
     ratio = out["lambda_max"] / bound if test.is_minimum and bound > 0 else float("nan")
     out["sharpness_ratio"] = _finite_or_none(ratio)
     # lambda_max over the flattest value of the chain's own end-to-end map: defined off the minima too.
     out["gauge_invariant_flatness"] = (
-        gauge_invariant_flatness(weights, out["lambda_max"], None if moments.is_whitened else moments.sigma_x)
+        gauge_invariant_flatness(weights, out["lambda_max"], sigma_x)
         if np.any(end_to_end(weights)) else None
     )
-    out["path_gains"] = path_gains(weights).tolist()
+    start = flattest_path(weights, sigma_x)[0]  # whitened: top right singular vector; else Sigma_x^{1/2} v*
+    out["path_gains"] = path_gains(weights, start).tolist()
     out["coupling"] = coupling(weights).tolist()
     out["imbalance"] = imbalance(weights).tolist()
     try:
-        out["layer_gains"] = layer_gains(weights).tolist()
-        out["path_residuals"] = path_residuals(weights).tolist()
+        out["layer_gains"] = layer_gains(weights, start).tolist()
+        out["path_residuals"] = path_residuals(weights, sigma_x).tolist()
     except InputError:  # the top path is annihilated (T = 0): gains and relations are undefined
         out["layer_gains"], out["path_residuals"] = None, None
     out["near_balance"] = None
-    if moments.is_whitened and out["layer_gains"] is not None and math.isfinite(ratio):
-        band = near_balance(weights, out["lambda_max"])
+    if out["layer_gains"] is not None and math.isfinite(ratio):
+        band = near_balance(weights, out["lambda_max"], sigma_x)
         out["near_balance"] = {"rho": band.rho.tolist(), "interval": list(band.interval), "in_band": band.in_band}
     return out
 

@@ -31,6 +31,12 @@ x = s^((N-1)/N) and equals N s^(2-2/N). It is attained by
 W_1 = s^(1/N) R, W_k = s^(1/N) I (k > 1) with R orthogonal and R v = p: then
 p^T W_{N:1} = s (R^T p)^T = t^T and G = N s^(2-2/N) I. (N = 1: G = I, lambda = 1.)
 
+Non-whitened inputs (E[x x^T] = Sigma_x, report E7): the gram becomes
+sum_k ||A_k^T p||^2 Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2} and the same chain with v -> Sigma_x^{1/2} v
+gives lambda_max >= F(t^T, Sigma_x, N) of theorems.md flattest-value-general, attained by
+W_1 = x^(-1/2) p t^T, W_k = x^(1/(2N-2)) I at F's carrier scale x (tests/report/test_fixed_projection.py).
+The gram, sharpness, excess loss and GD loop take ``sigma_x`` (None: whitened).
+
 >>> import numpy as np
 >>> t, p = np.array([3.0, 4.0]), np.array([0.0, 1.0])
 >>> fixed_projection_bound(t, 2)  # 2 * 5^(2 - 2/2)
@@ -84,16 +90,29 @@ def fixed_projection_bound(target: Sequence[float] | np.ndarray, depth: int) -> 
     return depth * s ** (2.0 - 2.0 / depth)
 
 
-def fixed_projection_gram(weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray) -> np.ndarray:
-    """G = sum_k ||A_k^T p||^2 B_k^T B_k, shape (d_0, d_0); at a minimum its eigenvalues are H's nonzero ones."""
+def _covariance(sigma_x: np.ndarray | None, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """(Sigma_x, Sigma_x^{1/2}); identity when None."""
+    if sigma_x is None:
+        return np.eye(d), np.eye(d)
+    moments = Moments.from_target(np.zeros((1, d)), sigma_x)  # validates: symmetric positive definite, d x d
+    return moments.sigma_x, moments.sigma_x_sqrt
+
+
+def fixed_projection_gram(weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray,
+                          sigma_x: np.ndarray | None = None) -> np.ndarray:
+    """G = sum_k ||A_k^T p||^2 Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}, shape (d_0, d_0); at a minimum its
+    eigenvalues are H's nonzero ones (Sigma_x None: whitened)."""
     p = _unit_projection(projection)
     after, before = products_after(weights), products_before(weights)
-    return sum(float(np.sum((a.T @ p) ** 2)) * (b.T @ b) for a, b in zip(after, before))
+    _, root = _covariance(sigma_x, before[0].shape[1])
+    return sum(float(np.sum((a.T @ p) ** 2)) * (root @ b.T @ b @ root) for a, b in zip(after, before))
 
 
-def fixed_projection_sharpness(weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray) -> float:
+def fixed_projection_sharpness(weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray,
+                               sigma_x: np.ndarray | None = None) -> float:
     """lambda_max of the trainable layers' Hessian at a global minimum (largest eigenvalue of G)."""
-    return float(np.linalg.eigvalsh(fixed_projection_gram(weights, projection))[-1])
+    g = fixed_projection_gram(weights, projection, sigma_x)
+    return float(np.linalg.eigvalsh((g + g.T) / 2)[-1])
 
 
 def _full_network(weights: Sequence[np.ndarray], projection: np.ndarray) -> list[np.ndarray]:
@@ -116,6 +135,7 @@ def train_fixed_projection(
     lr: float,
     steps: int,
     tol: float = 1e-10,
+    sigma_x: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], str, int]:
     """GD on W_1..W_N from the identity (R_k = 0) with p fixed: (weights, status, steps taken).
 
@@ -123,12 +143,13 @@ def train_fixed_projection(
     frozen, so it needs its own loop. Status as in ``numeric.train``:
     ``"converged"`` when ||grad|| <= tol * (largest ||grad|| seen), ``"diverged"``
     when the loss grows past 1e6 times its initial value, else ``"max_steps"``.
+    Data: y = t^T x with E[x x^T] = Sigma_x (None: whitened).
     """
     p, t = _unit_projection(projection), _vector(target, "target")
-    moments = Moments.whitened(t[None, :])
+    moments = Moments.whitened(t[None, :]) if sigma_x is None else Moments.from_target(t[None, :], sigma_x)
     weights = [np.eye(t.size) for _ in range(depth)]
     frozen = p[None, :]
-    start = fixed_projection_excess_loss(weights, p, t)
+    start = fixed_projection_excess_loss(weights, p, t, sigma_x)
     largest = 0.0
     for step in range(steps + 1):
         grads = gradient(weights + [frozen], moments)[:-1]
@@ -136,7 +157,7 @@ def train_fixed_projection(
         largest = max(largest, norm)
         if norm <= tol * largest:
             return weights, "converged", step
-        if not np.isfinite(norm) or fixed_projection_excess_loss(weights, p, t) > 1e6 * max(start, 1.0):
+        if not np.isfinite(norm) or fixed_projection_excess_loss(weights, p, t, sigma_x) > 1e6 * max(start, 1.0):
             return weights, "diverged", step
         if step < steps:
             weights = [w - lr * g for w, g in zip(weights, grads)]
@@ -144,14 +165,16 @@ def train_fixed_projection(
 
 
 def fixed_projection_excess_loss(
-    weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray, target: Sequence[float] | np.ndarray
+    weights: Sequence[np.ndarray], projection: Sequence[float] | np.ndarray, target: Sequence[float] | np.ndarray,
+    sigma_x: np.ndarray | None = None,
 ) -> float:
-    """L - L* = 1/2 ||p^T W_{N:1} - t^T||^2 on whitened data."""
+    """L - L* = 1/2 (p^T W_{N:1} - t^T) Sigma_x (p^T W_{N:1} - t^T)^T (Sigma_x None: whitened)."""
     p, t = _unit_projection(projection), _vector(target, "target")
     row = p
     for w in reversed(list(weights)):
         row = row @ w
-    return 0.5 * float(np.sum((row - t) ** 2))
+    sigma, _ = _covariance(sigma_x, t.size)
+    return 0.5 * float((row - t) @ sigma @ (row - t))
 
 
 def fixed_projection_flattest_minimum(

@@ -52,6 +52,7 @@ EXPERIMENT_MODULES = (
     "wideminima.report.e4_stability",
     "wideminima.report.e5_coupling",
     "wideminima.report.e6_scalar",
+    "wideminima.report.e7_nonwhitened",
 )
 
 
