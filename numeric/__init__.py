@@ -4,6 +4,12 @@ Arrays from any array-API namespace are accepted (NumPy by default); results com
 back in the caller's namespace and on its device. float64 throughout.
 """
 
+from .density import Density, exact_density, slq_density
+from .hessian_spectrum import block_extremes, exact_spectrum, extremes_of, hessian_density, hessian_eigenpairs, hessian_trace_of
+from .parameter_hessian import ParameterHessian, hessian_of
+from .signatures import Signatures, gauge_invariant_flatness, signatures
+from .torch_models import Chain, chain_from_module, load_model
+from .trace import TraceEstimate, hutchpp_trace
 from .data import linear_teacher_data, mlp_teacher_data, population_data, random_covariance, sample_data, whitened_data
 from .flatness import balanced_sharpness, flattest_bound, flattest_sharpness, near_balance_interval, numerical_rank, top_singular_pair
 from .gram import GramFactors, gram_factors, hessian_trace, output_gram
@@ -26,7 +32,8 @@ from .minima import (
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
-from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
+from .entry_points import hessian_extremes, sharpness
+from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, sharpness_ratio
 from .training import Schedule, TrainResult, TrainStatus, train
 
 __all__ = [
@@ -106,4 +113,24 @@ __all__ = [
     "top_singular_pair",
     "unflatten",
     "whitened_data",
+    # any model, PyTorch included (issue 11): operators, spectra beyond lambda_max, signatures
+    "Chain",
+    "Density",
+    "ParameterHessian",
+    "Signatures",
+    "TraceEstimate",
+    "block_extremes",
+    "chain_from_module",
+    "exact_density",
+    "exact_spectrum",
+    "extremes_of",
+    "gauge_invariant_flatness",
+    "hessian_density",
+    "hessian_eigenpairs",
+    "hessian_of",
+    "hessian_trace_of",
+    "hutchpp_trace",
+    "load_model",
+    "signatures",
+    "slq_density",
 ]

@@ -64,4 +64,4 @@ def test_every_command_in_the_table_configures_and_runs() -> None:
         assert callable(args.run), name
 
 
-_MINIMAL_ARGS = {"sharpness": ["w.npz"], "derive": ["scalar", "--depth", "1"], "train": ["--lr", "0.1", "--steps", "1"]}
+_MINIMAL_ARGS = {"sharpness": ["w.npz"], "landscape": ["w.npz"], "derive": ["scalar", "--depth", "1"], "train": ["--lr", "0.1", "--steps", "1"]}

@@ -24,6 +24,9 @@ ever loaded and no data file causes code to run.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
 import os
 import re
@@ -33,7 +36,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 
@@ -42,7 +45,7 @@ from wideminima.errors import InputError
 from wideminima.limits import array_count_limit, check_memory, format_bytes, ratio_limit
 from wideminima.types import Array
 
-__all__ = ["DataArrays", "check_input_file", "read_npz", "read_npy", "read_weights_file", "read_data_arrays", "save_npz"]
+__all__ = ["DataArrays", "check_input_file", "read_npz", "read_npy", "read_weights_file", "read_data_arrays", "save_npz", "json_ready", "trajectory_text", "write_trajectory"]
 
 _LAYER = re.compile(r"W([1-9][0-9]*)")
 _NPY_MAGIC = b"\x93NUMPY"
@@ -242,3 +245,47 @@ def read_data_arrays(path: str | os.PathLike[str]) -> DataArrays:
     raise InputError(
         f"{path}: holds {sorted(names)}; a data file needs X and Y, or Sigma_x with T or Sigma_yx"
     )
+
+
+def json_ready(value: Any) -> Any:
+    """A JSON-ready value: NumPy scalars as Python ones, non-finite floats as None."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def trajectory_text(path: str | os.PathLike[str], config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> str:
+    """A training trajectory as the text of ``path``: ``.json`` as {"config", "status", "rows"}, or ``.csv`` (lists
+    spread over ``key_i`` columns). Non-finite numbers become null. Used by ``wideminima train`` (which writes it
+    together with the weights) and by :func:`write_trajectory`."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        return json.dumps({"config": config, "status": status, "rows": [{k: json_ready(v) for k, v in r.items()} for r in rows]}, indent=1)
+    if suffix != ".csv":
+        raise InputError(f"{path}: a trajectory file's extension must be .json or .csv")
+    flat = []
+    for row in rows:
+        cells: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, (list, tuple)):
+                cells.update({f"{key}_{i}": v for i, v in enumerate(value)})
+            else:
+                cells[key] = value
+        flat.append(cells)
+    columns = list(dict.fromkeys(k for cells in flat for k in cells))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return buffer.getvalue()
+
+
+def write_trajectory(path: str | os.PathLike[str], config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> None:
+    """Write :func:`trajectory_text` to ``path`` atomically (``wideminima.numeric.tracking``)."""
+    text = trajectory_text(path, config, status, rows)
+    with atomic_open(Path(path), "w") as handle:
+        handle.write(text)

@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "derive": ("wideminima.cli.derive", "print a machine-checked derivation (scalar or matrix network)"),
     "train": ("wideminima.cli.train", "train a network and save its weights and trajectory"),
     "report": ("wideminima.cli.report", "run the experiments and write a report with figures"),
+    "landscape": ("wideminima.cli.landscape", "draw the loss along the top Hessian eigenvectors and the spectral density"),
 }
 
 

@@ -1,4 +1,9 @@
-"""``wideminima sharpness WEIGHTS.npz [--data DATA.npz] [--json]``: spectrum, flatness and path metrics.
+"""``wideminima sharpness MODEL [--data DATA.npz] [--activation A] [--residual] [--json]``: spectrum, flatness, path metrics.
+
+MODEL is a weights ``.npz`` (W1..WN), a PyTorch state_dict (``.pt``/``.pth``) or a
+safetensors file of a chain of Linear layers (``numeric.torch_models``). A nonlinear
+chain (activation or biases) needs samples X, Y in ``--data`` and is reported by
+``numeric.chain_summary``.
 
 At a global minimum (decided by :func:`~wideminima.numeric.global_minimum_test`)
 lambda_max comes from the output gram; elsewhere lambda_max and lambda_min come from
@@ -23,16 +28,20 @@ import numpy as np
 from wideminima.errors import InputError, NoExactFactorizationError
 from wideminima.numeric import (
     Moments,
+    Chain,
     coupling,
+    end_to_end,
     flatten,
     flattest_bound,
     flattest_path,
+    gauge_invariant_flatness,
     global_minimum_test,
     gradient,
     hessian_extremes,
     hessian_trace,
     imbalance,
     layer_gains,
+    load_model,
     near_balance,
     numerical_rank,
     path_gains,
@@ -41,7 +50,8 @@ from wideminima.numeric import (
     widths,
 )
 from wideminima.numeric._backend import overflow_as_input_error
-from wideminima.numeric.files import load_data, load_weights
+from wideminima.numeric.chain_summary import summarize_chain
+from wideminima.numeric.files import load_data, read_data_file
 from wideminima.numeric.hessian import resolve_network
 from wideminima.types import Array
 
@@ -50,7 +60,11 @@ __all__ = ["configure", "run", "summarize"]
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the command's arguments."""
-    parser.add_argument("weights", metavar="WEIGHTS.npz", help="weights file with arrays W1..WN")
+    parser.add_argument("weights", metavar="MODEL",
+                        help="weights .npz (W1..WN), PyTorch state_dict (.pt/.pth) or .safetensors of Linear layers")
+    parser.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "identity"],
+                        help="activation between the Linear layers (needed when modules sit between them)")
+    parser.add_argument("--residual", action="store_true", help="the layers are residual blocks R_k of a linear ResNet, W_k = I + R_k")
     parser.add_argument("--data", metavar="DATA.npz", help="data file: X and Y, or Sigma_x with T or Sigma_yx")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vectors (default 0)")
@@ -91,6 +105,11 @@ def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int
     out["flattest_bound"] = bound
     ratio = out["lambda_max"] / bound if test.is_minimum and bound > 0 else float("nan")
     out["sharpness_ratio"] = _finite_or_none(ratio)
+    # lambda_max over the flattest value of the chain's own end-to-end map: defined off the minima too.
+    out["gauge_invariant_flatness"] = (
+        gauge_invariant_flatness(weights, out["lambda_max"], sigma_x)
+        if np.any(end_to_end(weights)) else None
+    )
     start = flattest_path(weights, sigma_x)[0]  # whitened: top right singular vector; else Sigma_x^{1/2} v*
     out["path_gains"] = path_gains(weights, start).tolist()
     out["coupling"] = coupling(weights).tolist()
@@ -126,12 +145,24 @@ def _table(summary: dict[str, Any]) -> str:
     return "\n".join(f"{key.ljust(width)}  {_format(value)}" for key, value in summary.items())
 
 
+def _summarize_nonlinear(chain: Chain, args: argparse.Namespace) -> dict[str, Any]:
+    what = f"{chain.activation} activation" + (" with biases" if chain.biases is not None else "")
+    if args.data is None:
+        raise InputError(f"{args.weights}: a chain with {what} needs --data with samples X and Y")
+    samples = read_data_file(args.data).samples
+    if samples is None:
+        raise InputError(f"{args.data}: a chain with {what} needs samples X and Y, not population moments")
+    return summarize_chain(chain, *samples, seed=args.seed)
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the files, compute, print (table or one JSON object); exit status 0."""
     with overflow_as_input_error(args.weights if args.data is None else f"{args.weights} with {args.data}"):
-        weights = load_weights(args.weights)
-        moments = load_data(args.data) if args.data else None
-        summary = summarize(weights, moments, seed=args.seed)
+        chain = load_model(args.weights, activation=args.activation, residual=args.residual)
+        if chain.is_linear:
+            summary = summarize(chain.weights, load_data(args.data) if args.data else None, seed=args.seed)
+        else:
+            summary = _summarize_nonlinear(chain, args)
     if args.json:
         sys.stdout.write(json.dumps(summary, allow_nan=False) + "\n")
     else:

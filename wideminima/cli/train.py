@@ -29,8 +29,6 @@ result, reported as ``"diverged"``); 2 for bad input.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import os
@@ -41,6 +39,7 @@ import numpy as np
 
 from wideminima.atomic import check_outputs, write_together
 from wideminima.errors import InputError
+from wideminima.io import json_ready, trajectory_text
 from wideminima.limits import check_network
 from wideminima.numeric import (
     MLP,
@@ -204,42 +203,6 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
     return Moments.whitened(target), dims
 
 
-def _finite(value: Any) -> Any:
-    """A JSON-ready value: NumPy scalars as Python ones, non-finite floats as None."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
-def _trajectory_text(path: str, config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix == ".json":
-        text = json.dumps({"config": config, "status": status, "rows": [{k: _finite(v) for k, v in r.items()} for r in rows]}, indent=1)
-    elif suffix == ".csv":
-        flat = []
-        for row in rows:
-            cells: dict[str, Any] = {}
-            for key, value in row.items():
-                if isinstance(value, (list, tuple)):
-                    cells.update({f"{key}_{i}": v for i, v in enumerate(value)})
-                else:
-                    cells[key] = value
-            flat.append(cells)
-        columns = list(dict.fromkeys(k for cells in flat for k in cells))
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(flat)
-        text = buffer.getvalue()
-    else:
-        raise InputError(f"--trajectory {path}: the extension must be .json or .csv")
-    return text
-
-
 def _npz_writer(arrays: dict[str, np.ndarray]) -> Any:
     return lambda handle: np.savez(handle, **arrays)
 
@@ -301,14 +264,14 @@ def run(args: argparse.Namespace) -> int:
         outputs.append((args.biases_out, "wb", _npz_writer({f"b{k}": to_numpy(b) for k, b in enumerate(result.biases, start=1)})))
     if args.trajectory is not None:
         config = {k: v for k, v in vars(args).items() if k != "run"}
-        text = _trajectory_text(args.trajectory, config, result.status, result.trajectory)
+        text = trajectory_text(args.trajectory, config, result.status, result.trajectory)
         outputs.append((args.trajectory, "w", lambda handle: handle.write(text)))
     write_together(outputs)
     summary["weights"] = args.out
     if result.biases is not None:
         summary["biases"] = args.biases_out
     summary["trajectory"] = args.trajectory
-    summary = {k: _finite(v) for k, v in summary.items()}
+    summary = {k: json_ready(v) for k, v in summary.items()}
     if args.json:
         print(json.dumps(summary))
     else:
