@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.io import check_input_file
+from wideminima.limits import check_memory, check_network
 
 from ._backend import as_float_array
 
@@ -99,9 +101,8 @@ def read_tensors(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     Never unpickles an object: ``torch.load(weights_only=True)`` refuses anything
     but tensors and plain containers, and safetensors holds tensors only.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
+    p = check_input_file(path)
+    check_memory(f"{p}: its tensors", p.stat().st_size)
     suffix = p.suffix.lower()
     if suffix == ".safetensors":
         try:
@@ -218,7 +219,9 @@ def load_model(
     biases; ``activation`` None means a linear chain.
     """
     if Path(path).suffix.lower() != ".npz":
-        return load_chain(path, activation=activation, residual=residual, negative_slope=negative_slope)
+        chain = load_chain(path, activation=activation, residual=residual, negative_slope=negative_slope)
+        check_network([int(d) for d in chain.widths])  # the size limits .npz files get in numeric.files
+        return chain
     from .files import load_weights
 
     layers = load_weights(path)
