@@ -27,6 +27,7 @@ BASE = {
     "wideminima",
     "wideminima.atomic",
     "wideminima.errors",
+    "wideminima.execution",
     "wideminima.io",
     "wideminima.progress",
     "wideminima.random",
