@@ -2,7 +2,7 @@
 
     python benchmarks/bench_dask.py overhead [--tasks 2000]
     python benchmarks/bench_dask.py verify [--profile thorough] [--claim ID ...]
-    python benchmarks/bench_dask.py report [--mode full] [--only E2,E3]
+    python benchmarks/bench_dask.py report [--mode full] [--only E2,E3] [--model]
 
 ``overhead``: the cost per task of the execution layer itself, from ``--tasks``
 no-op tasks on each backend (wall / tasks), and the start-up of a LocalCluster.
@@ -10,7 +10,9 @@ no-op tasks on each backend (wall / tasks), and the start-up of a LocalCluster.
 on each backend, wall time, the machine's load average before and after each run,
 and whether the results are identical (verify: status, examples, worst margin per
 claim; report: the bytes of ``results/*.json``). ``verify`` also prints each
-claim's seconds and the model of the time on K workers (below).
+claim's seconds and the model of the time on K workers (below). ``report --model``
+times each task's CPU (robust to the machine's load) and prints the speed-up the
+task sizes allow on K cores (total CPU / longest-first makespan).
 
 Model (verify): one task per claim, so on K workers the run takes about
 start-up + the makespan of the claims' times on K machines (longest first) +
@@ -137,6 +139,25 @@ def report(mode: str, only: str) -> None:
                   f"{results[name] == results['--workers 1']}")
 
 
+def report_model(mode: str, only: str) -> None:
+    """Each task's CPU time, one after the other in this process, and the speed-up it allows on K cores."""
+    from wideminima.report.registry import experiments, task_seed
+    from wideminima.report.runner import execute
+
+    cpu = []
+    start = time.perf_counter()
+    before = load()
+    for module in experiments(only.split(",")):
+        for task in module.tasks(mode, 0):
+            t0 = time.process_time()
+            execute(module.__name__, task.params, task_seed(0, task.experiment, task.key))
+            cpu.append(time.process_time() - t0)
+    print(f"report --{mode} --only {only}: {len(cpu)} tasks, CPU time {sum(cpu):.1f} s (longest task "
+          f"{max(cpu):.2f} s), {time.perf_counter() - start:.1f} s wall in one process, load {before} -> {load()}")
+    for k in (2, 4, 16, 64):
+        print(f"  {k:>2} cores: makespan {makespan(cpu, k):7.1f} s CPU, speed-up bound {sum(cpu) / makespan(cpu, k):5.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -147,12 +168,15 @@ def main() -> int:
     r = sub.add_parser("report")
     r.add_argument("--mode", default="full", choices=("quick", "full"))
     r.add_argument("--only", default="E1,E2,E3,E4,E5,E6")
+    r.add_argument("--model", action="store_true", help="time each task's CPU in this process instead")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} logical CPUs; python {sys.version.split()[0]}; one BLAS thread per process")
     if args.what == "overhead":
         overhead(args.tasks)
     elif args.what == "verify":
         verify(args.profile, args.claim)
+    elif args.model:
+        report_model(args.mode, args.only)
     else:
         report(args.mode, args.only)
     return 0
