@@ -53,7 +53,7 @@ def local_cluster(workers: int = 2) -> Iterator[tuple[str, float]]:
 
     start = time.perf_counter()
     with single_threaded_children():
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         yield cluster.scheduler_address, time.perf_counter() - start
     finally:

@@ -40,7 +40,7 @@ def scheduler() -> Iterator[str]:
     from distributed import LocalCluster
 
     with single_threaded_children():  # the worker processes inherit one BLAS thread, like --workers
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         yield cluster.scheduler_address
     finally:

@@ -28,7 +28,7 @@ from wideminima.property_tests.loader import builtin_claims, load_claim_file, lo
 from wideminima.property_tests.profiles import default_profile_name
 
 from .execution_options import add_execution_options, backend_from
-from .verify_tasks import verify_on
+from .verify_tasks import same_search_in_every_process, verify_on
 
 __all__ = ["configure", "run"]
 
@@ -109,8 +109,9 @@ def run(args: argparse.Namespace) -> int:
                 print(format_row(row), flush=True)
 
         if backend.kind == "serial":
-            result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
-                            on_claim=_claim_progress(bar, len(claims)), on_result=on_result)
+            with same_search_in_every_process():
+                result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
+                                on_claim=_claim_progress(bar, len(claims)), on_result=on_result)
         else:  # one task per claim on the workers; the same rows (wideminima.cli.verify_tasks)
             bar.update(0, f"0/{len(claims)} claims on {backend.describe()}", force=True)
             result = verify_on(backend, claims, profile, seed, out_dir=args.out, files=args.files, on_result=on_result,
