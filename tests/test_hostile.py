@@ -333,7 +333,7 @@ def test_stale_staging_folders_are_swept_but_not_a_live_one(tmp_path) -> None:
 
 def test_report_workers_exit_when_the_main_process_is_killed(tmp_path) -> None:
     code = ("import multiprocessing as mp, os, sys, time\n"
-            "from wideminima.report.runner import watch_parent\n"
+            "from wideminima.execution import watch_parent\n"
             "def work(parent):\n    watch_parent(parent, 0.1); time.sleep(60)\n"
             "if __name__ == '__main__':\n"
             "    p = mp.get_context('spawn').Process(target=work, args=(os.getpid(),)); p.start()\n"

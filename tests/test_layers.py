@@ -27,6 +27,7 @@ BASE = {
     "wideminima",
     "wideminima.atomic",
     "wideminima.errors",
+    "wideminima.execution",
     "wideminima.io",
     "wideminima.limits",
     "wideminima.progress",

@@ -16,7 +16,10 @@ from pathlib import Path
 from types import FrameType
 
 from wideminima.errors import InputError
+from wideminima.execution import Backend
 from wideminima.report.build import build_report
+
+from .execution_options import add_execution_options, backend_from
 
 __all__ = ["configure", "run"]
 
@@ -32,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     size.add_argument("--full", dest="mode", action="store_const", const="full", help="the real sizes, a few minutes on 2 cores (3 min measured), with a progress bar and ETA")
     parser.add_argument("--out", type=Path, default=Path("wideminima-report"), metavar="DIR", help="output folder (default: wideminima-report); replaced only if empty or a previous report")
     parser.add_argument("--seed", type=int, default=0, help="report seed; same seed, same results (default 0)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default: min(2, cores)); results do not depend on it")
+    add_execution_options(parser, "min(2, cores)")
     parser.add_argument("--only", type=_experiment_list, default=None, metavar="E1,E2,...", help="run only these experiments")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
@@ -46,8 +49,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; 1 if a theorem check failed."""
-    if args.workers < 1:
-        raise InputError(f"--workers {args.workers}: must be at least 1")
+    backend = backend_from(args, Backend.processes(min(2, os.cpu_count() or 1)))
     if args.seed < 0:
         raise InputError(f"--seed {args.seed}: must be >= 0")
     signal.signal(signal.SIGTERM, _terminate)
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         mode=args.mode,
         seed=args.seed,
-        workers=args.workers,
+        backend=backend,
         only=args.only,
         show_progress=not args.quiet,
         command=command,

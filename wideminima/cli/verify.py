@@ -2,6 +2,7 @@
 
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
+                      [--workers K | --scheduler ADDRESS]
 
 ``--replay`` re-decides a saved counterexample with the package's claims or the claim
 files given; it never imports the ``source`` recorded in the file (a data file never
@@ -23,11 +24,15 @@ from typing import Any
 
 from wideminima.atomic import check_output_path
 from wideminima.errors import InputError
+from wideminima.execution import Backend
 from wideminima.progress import ProgressBar
 from wideminima.property_tests.display import format_header, format_row, format_summary
 from wideminima.property_tests.engine import load_counterexample, replay, verify
 from wideminima.property_tests.loader import builtin_claims, load_claim_file, package_claims
 from wideminima.property_tests.profiles import default_profile_name
+
+from .execution_options import add_execution_options, backend_from
+from .verify_tasks import same_search_in_every_process, verify_on
 
 __all__ = ["configure", "run"]
 
@@ -47,6 +52,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", default=None, metavar="NPZ",
                         help="re-decide one saved counterexample instead of searching")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_execution_options(parser, "this process only")
     parser.set_defaults(run=run)
 
 
@@ -105,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
+    backend = backend_from(args, Backend.serial())
+    if args.replay is not None and backend.kind != "serial":
+        raise InputError("--replay decides one saved file in this process; drop --workers/--scheduler")
     claims = [c for f in args.files for c in load_claim_file(f)] if args.files else None
     if args.replay is not None:
         result = _replay(args.replay, claims, args.files)
@@ -122,8 +131,15 @@ def run(args: argparse.Namespace) -> int:
             if not args.json:
                 print(format_row(row), flush=True)
 
-        result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
-                        on_claim=_claim_progress(bar, len(claims)), on_result=on_result)
+        if backend.kind == "serial":
+            with same_search_in_every_process():
+                result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
+                                on_claim=_claim_progress(bar, len(claims)), on_result=on_result)
+        else:  # one task per claim on the workers; the same rows (wideminima.cli.verify_tasks)
+            bar.update(0, f"0/{len(claims)} claims on {backend.describe()}", force=True)
+            result = verify_on(backend, claims, profile, seed, out_dir=args.out, files=args.files, on_result=on_result,
+                               on_done=lambda n: bar.update(n, f"{n}/{len(claims)} claims on {backend.describe()}",
+                                                            force=True))
     if args.json:
         print(json.dumps(result.as_json()))
     else:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wideminima import __version__
 from wideminima.errors import InputError
+from wideminima.execution import Backend
 from wideminima.progress import ProgressBar, format_seconds
 
 from .figures import pyplot
@@ -61,12 +62,16 @@ def build_report(
     *,
     mode: str = "quick",
     seed: int = 0,
-    workers: int = 2,
+    backend: Backend | None = None,
     only: list[str] | None = None,
     show_progress: bool = True,
     command: str | None = None,
 ) -> ReportResult:
-    """Run the experiments of ``mode`` (``"quick"`` or ``"full"``) and write the report to ``out``."""
+    """Run the experiments of ``mode`` (``"quick"`` or ``"full"``) and write the report to ``out``.
+
+    ``backend``: where the tasks run (default: 2 local worker processes); the results do not depend on it.
+    """
+    backend = backend if backend is not None else Backend.processes(2)
     if mode not in MODES:
         raise InputError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
     pyplot()  # fail early, with an install hint, when matplotlib is missing
@@ -85,7 +90,7 @@ def build_report(
             text = f"{len(finished)}/{len(tasks)} tasks  {task.experiment} {task.key}"
             bar.update(sum(t.cost for t in finished), text, force=True)
 
-        results = run_tasks(tasks, {m.ID: m.__name__ for m in modules}, seed=seed, workers=workers, on_done=advance)
+        results = run_tasks(tasks, {m.ID: m.__name__ for m in modules}, seed=seed, backend=backend, on_done=advance)
         bar.close()
         context = Context(figure_dir=stage / "figures", command=command, mode=mode, seed=seed)
         sections: list[Section] = []
@@ -120,7 +125,7 @@ def build_report(
         seconds = time.monotonic() - start
         footer = (
             f"---\nMade by `{command}` with wideminima {__version__} (Python {platform.python_version()}) "
-            f"in {format_seconds(seconds)} on {workers} worker process(es)."
+            f"in {format_seconds(seconds)} on {backend.describe()}."
         )
         title = "Flat minima in training practice"
         write_text(stage / "report.md", render_report(sections, title=title, preamble=_preamble(mode, seed), command=command, footer=footer))

@@ -1,0 +1,186 @@
+"""Scaling of ``verify`` and ``report`` over workers: 1 process, ``--workers 2``, a Dask LocalCluster of 2.
+
+    python benchmarks/bench_dask.py overhead [--tasks 2000]
+    python benchmarks/bench_dask.py verify [--profile thorough] [--claim ID ...]
+    python benchmarks/bench_dask.py report [--mode full] [--only E2,E3] [--model]
+
+``overhead``: the cost per task of the execution layer itself, from ``--tasks``
+no-op tasks on each backend (wall / tasks), and the start-up of a LocalCluster.
+``verify`` / ``report``: the whole command as a fresh process (start-up included)
+on each backend, wall time, the machine's load average before and after each run,
+and whether the results are identical (verify: status, examples, worst margin per
+claim; report: the bytes of ``results/*.json``). ``verify`` also prints each
+claim's seconds and the model of the time on K workers (below). ``report --model``
+times each task's CPU (robust to the machine's load) and prints the speed-up the
+task sizes allow on K cores (total CPU / longest-first makespan).
+
+Model (verify): one task per claim, so on K workers the run takes about
+start-up + the makespan of the claims' times on K machines (longest first) +
+claims x overhead per task. The 1-process run gives the claims' times; the model
+is checked against the measured 2-worker time and then extrapolated. Every
+process runs with one BLAS thread (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from wideminima.execution import Backend, run_tasks, single_threaded_children
+
+
+def nothing() -> None:
+    """A task that does no work: its wall time is the execution layer's overhead."""
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+@contextmanager
+def local_cluster(workers: int = 2) -> Iterator[tuple[str, float]]:
+    """A LocalCluster of ``workers`` single-threaded processes: (scheduler address, start-up seconds)."""
+    from distributed import LocalCluster
+
+    start = time.perf_counter()
+    with single_threaded_children():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+    try:
+        yield cluster.scheduler_address, time.perf_counter() - start
+    finally:
+        cluster.close()
+
+
+def makespan(times: Sequence[float], machines: int) -> float:
+    """Longest-processing-time-first schedule of ``times`` on ``machines``: when the last one ends."""
+    ends = [0.0] * machines
+    for t in sorted(times, reverse=True):
+        heapq.heappush(ends, heapq.heappop(ends) + t)
+    return max(ends)
+
+
+def overhead(tasks: int) -> None:
+    print(f"overhead per task: {tasks} no-op tasks per backend; load average before {load()}")
+    with local_cluster() as (address, startup):
+        print(f"LocalCluster of 2 processes started in {startup:.2f} s")
+        for backend in (Backend.serial(), Backend.processes(2), Backend.dask(address)):
+            start = time.perf_counter()
+            run_tasks(nothing, [()] * tasks, backend)
+            wall = time.perf_counter() - start
+            print(f"  {backend.describe():<45} {wall:7.2f} s wall, {1e3 * wall / tasks:7.3f} ms per task "
+                  f"(start-up included; load {load()})")
+
+
+def run_cli(args: list[str]) -> tuple[float, subprocess.CompletedProcess, str, str]:
+    before = load()
+    start = time.perf_counter()
+    with single_threaded_children():
+        done = subprocess.run([sys.executable, "-m", "wideminima", *args], capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, done, before, load()
+
+
+def verify(profile: str, claims: list[str]) -> None:
+    picked = [a for c in claims for a in ("--claim", c)]
+    rows, walls = {}, {}
+    with local_cluster() as (address, startup), tempfile.TemporaryDirectory() as out:
+        print(f"verify --profile {profile} {' '.join(picked)}; LocalCluster start-up {startup:.1f} s (not counted)")
+        for name, extra in {"1 process": [], "--workers 2": ["--workers", "2"],
+                            "Dask LocalCluster(2)": ["--scheduler", address]}.items():
+            wall, done, before, after = run_cli(["verify", *picked, "--profile", profile, "--seed", "0", "--json",
+                                                 "--out", str(Path(out) / name.replace(" ", "_"))])
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
+            rows[name] = json.loads(done.stdout)["claims"]
+            walls[name] = wall
+            same = [(r["status"], r["examples"], r["worst_margin"]) for r in rows[name]] == \
+                   [(r["status"], r["examples"], r["worst_margin"]) for r in rows["1 process"]]
+            print(f"  {name:<22} {wall:8.1f} s wall  speed-up {walls['1 process'] / wall:4.2f}  "
+                  f"load {before} -> {after}  results identical to 1 process: {same}")
+    seconds = {r["id"]: r["seconds"] for r in rows["1 process"]}
+    examples = {r["id"]: r["examples"] for r in rows["1 process"]}
+    startup = walls["1 process"] - sum(seconds.values())
+    print(f"  claims' seconds in the 1-process run: total {sum(seconds.values()):.1f}, start-up and import "
+          f"{startup:.1f}; longest {max(seconds, key=seconds.get)} {max(seconds.values()):.1f}")
+    for claim, s in sorted(seconds.items(), key=lambda kv: -kv[1]):
+        print(f"    {claim:<28} {examples[claim]:>6} examples {s:8.2f} s  {1e3 * s / max(examples[claim], 1):8.2f} ms/example")
+    print(f"  model for 2 workers: {startup:.1f} + makespan {makespan(list(seconds.values()), 2):.1f} = "
+          f"{startup + makespan(list(seconds.values()), 2):.1f} s (measured --workers 2: {walls['--workers 2']:.1f} s)")
+    per_example = {c: seconds[c] / max(examples[c], 1) for c in seconds}
+    big = [per_example[c] * 1e5 for c in seconds]
+    print(f"  10^5 examples per claim on 64 workers, one task per claim: makespan {makespan(big, 64):.0f} s "
+          f"(= the slowest claim alone; serial total {sum(big):.0f} s)")
+
+
+def report(mode: str, only: str) -> None:
+    results: dict[str, dict[str, bytes]] = {}
+    walls = {}
+    with local_cluster() as (address, startup), tempfile.TemporaryDirectory() as out:
+        print(f"report --{mode} --only {only}; LocalCluster start-up {startup:.1f} s (not counted)")
+        for name, extra in {"--workers 1": ["--workers", "1"], "--workers 2": ["--workers", "2"],
+                            "Dask LocalCluster(2)": ["--scheduler", address]}.items():
+            folder = Path(out) / name.replace(" ", "_")
+            wall, done, before, after = run_cli(["report", f"--{mode}", "--quiet", "--only", only, *extra,
+                                                 "--out", str(folder)])
+            if done.returncode not in (0, 1):
+                raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
+            results[name] = {p.name: p.read_bytes() for p in sorted((folder / "results").glob("*.json"))}
+            walls[name] = wall
+            print(f"  {name:<22} {wall:8.1f} s wall  speed-up {walls['--workers 1'] / wall:4.2f}  "
+                  f"load {before} -> {after}  results/*.json identical to --workers 1: "
+                  f"{results[name] == results['--workers 1']}")
+
+
+def report_model(mode: str, only: str) -> None:
+    """Each task's CPU time, one after the other in this process, and the speed-up it allows on K cores."""
+    from wideminima.report.registry import experiments, task_seed
+    from wideminima.report.runner import execute
+
+    cpu = []
+    start = time.perf_counter()
+    before = load()
+    for module in experiments(only.split(",")):
+        for task in module.tasks(mode, 0):
+            t0 = time.process_time()
+            execute(module.__name__, task.params, task_seed(0, task.experiment, task.key))
+            cpu.append(time.process_time() - t0)
+    print(f"report --{mode} --only {only}: {len(cpu)} tasks, CPU time {sum(cpu):.1f} s (longest task "
+          f"{max(cpu):.2f} s), {time.perf_counter() - start:.1f} s wall in one process, load {before} -> {load()}")
+    for k in (2, 4, 16, 64):
+        print(f"  {k:>2} cores: makespan {makespan(cpu, k):7.1f} s CPU, speed-up bound {sum(cpu) / makespan(cpu, k):5.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("overhead").add_argument("--tasks", type=int, default=2000)
+    v = sub.add_parser("verify")
+    v.add_argument("--profile", default="thorough", choices=("dev", "ci", "thorough"))
+    v.add_argument("--claim", action="append", default=[])
+    r = sub.add_parser("report")
+    r.add_argument("--mode", default="full", choices=("quick", "full"))
+    r.add_argument("--only", default="E1,E2,E3,E4,E5,E6")
+    r.add_argument("--model", action="store_true", help="time each task's CPU in this process instead")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} logical CPUs; python {sys.version.split()[0]}; one BLAS thread per process")
+    if args.what == "overhead":
+        overhead(args.tasks)
+    elif args.what == "verify":
+        verify(args.profile, args.claim)
+    elif args.model:
+        report_model(args.mode, args.only)
+    else:
+        report(args.mode, args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

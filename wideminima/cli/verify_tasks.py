@@ -1,0 +1,117 @@
+"""``verify --workers K`` / ``--scheduler ADDRESS``: the claims as tasks of :mod:`wideminima.execution`.
+
+One task per claim: (claim source, claim id, profile, seed, claim files, the
+client's ``--out``). The task is decided from these alone, by the engine's
+:func:`~wideminima.property_tests.engine.verify_claim` - the same call, with the
+same arguments, that a single-process run makes - so verdicts, example counts and
+worst margins are those of ``wideminima verify`` without workers. The work does
+not depend on the number of workers: there is no seed sharding (the engine
+searches a claim as one Hypothesis run).
+
+A worker loads the claim from its source ("builtin" or the claim file's absolute
+path; the file must exist at that path on the worker, e.g. on a shared file
+system) and writes a counterexample into a scratch folder of its own; the file's
+bytes come back with the row and the client writes them into its ``--out``
+(atomically), so the paths in the row are the client's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wideminima.atomic import atomic_open
+from wideminima.errors import InputError
+from wideminima.execution import Backend, run_tasks
+from wideminima.property_tests.claims import Claim
+from wideminima.property_tests.engine import ClaimResult, VerifyResult, verify_claim
+from wideminima.property_tests.loader import load_source
+
+__all__ = ["ClaimTask", "check_claim", "verify_on", "same_search_in_every_process"]
+
+
+@contextlib.contextmanager
+def same_search_in_every_process() -> Iterator[None]:
+    """Stop Hypothesis from drawing literal constants harvested from "local" modules while inside.
+
+    Hypothesis (6.1xx) draws, now and then, numeric literals of the imported modules it
+    considers local; which those are depends on what the process imported before, so the
+    same claim, profile and seed searched other instances in a pytest process than in a
+    worker (measured: 41 against 27 examples). TEMPORARY: issue 9's engine does this inside
+    ``verify_claim`` (``adversary.no_local_constants``); delete this when it lands.
+    """
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    saved = providers._get_local_constants
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
+@dataclass(frozen=True)
+class ClaimTask:
+    """Everything a worker needs to check one claim (picklable, no code)."""
+
+    source: str
+    claim_id: str
+    profile: str
+    seed: int
+    files: tuple[str, ...]
+    out_dir: str
+
+
+def check_claim(task: ClaimTask) -> tuple[ClaimResult, dict[str, bytes]]:
+    """Check one claim where this runs: its row (paths in the client's ``out_dir``) and its counterexample files."""
+    matches = [c for c in load_source(task.source) if c.id == task.claim_id]
+    if not matches:
+        raise InputError(f"claim {task.claim_id}: not defined by {task.source} on this worker (edited since?)")
+    with tempfile.TemporaryDirectory(prefix="wideminima-verify-") as scratch, same_search_in_every_process():
+        row = verify_claim(matches[0], task.profile, task.seed, out_dir=scratch, files=task.files)
+        written = {p.name: p.read_bytes() for p in sorted(Path(scratch).iterdir())}
+    if row.counterexample is not None:
+        name = Path(row.counterexample["file"]).name
+        client_path = str(Path(task.out_dir) / name)
+        row.counterexample = {**row.counterexample, "file": client_path}
+        row.reproduce = row.reproduce.replace(str(Path(scratch) / name), client_path)
+    return row, written
+
+
+def verify_on(backend: Backend, claims: Sequence[Claim], profile: str, seed: int, *, out_dir: str,
+              files: Sequence[str] = (), on_result: Callable[[ClaimResult], None] | None = None,
+              on_done: Callable[[int], None] | None = None) -> VerifyResult:
+    """What :func:`~wideminima.property_tests.engine.verify` returns, with the claims run on ``backend``.
+
+    ``on_result(row)`` is called in claim order as soon as a row and all before it
+    are in; ``on_done(count)`` with the number of claims finished so far.
+    """
+    start = time.perf_counter()
+    tasks = [(ClaimTask(c.source, c.id, profile, seed, tuple(files), out_dir),) for c in claims]
+    rows: dict[int, ClaimResult] = {}
+    shown = 0  # rows passed to on_result: 0 .. shown - 1
+
+    def arrived(index: int, outcome: tuple[ClaimResult, dict[str, Any]]) -> None:
+        nonlocal shown
+        row, written = outcome
+        for name, content in written.items():
+            with atomic_open(Path(out_dir) / name, "wb") as handle:
+                handle.write(content)
+        rows[index] = row
+        if on_done is not None:
+            on_done(len(rows))
+        while shown in rows:
+            if on_result is not None:
+                on_result(rows[shown])
+            shown += 1
+
+    outcomes = run_tasks(check_claim, tasks, backend, on_done=arrived)
+    return VerifyResult(profile, seed, [row for row, _ in outcomes], time.perf_counter() - start)
