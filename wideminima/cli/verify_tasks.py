@@ -30,7 +30,8 @@ from wideminima.errors import InputError
 from wideminima.execution import Backend, run_tasks
 from wideminima.property_tests.claims import Claim
 from wideminima.property_tests.engine import ClaimResult, VerifyResult, verify_claim
-from wideminima.property_tests.loader import load_source
+from wideminima.property_tests.loader import load_claim_file, package_claims
+from wideminima.property_tests.mutants import SOURCE as WRONG_VARIANTS_SOURCE
 
 __all__ = ["ClaimTask", "check_claim", "verify_on", "same_search_in_every_process"]
 
@@ -70,9 +71,18 @@ class ClaimTask:
     out_dir: str
 
 
+def _claims_of(source: str) -> list[Claim]:
+    """The claims of a task's source: the package's own claims, or a claim file the user named on the command line.
+
+    Sources come from the client's claims, never from a data file (a counterexample's
+    recorded source is never imported: README, "Test your own conjecture").
+    """
+    return package_claims() if source in ("builtin", WRONG_VARIANTS_SOURCE) else load_claim_file(source)
+
+
 def check_claim(task: ClaimTask) -> tuple[ClaimResult, dict[str, bytes]]:
     """Check one claim where this runs: its row (paths in the client's ``out_dir``) and its counterexample files."""
-    matches = [c for c in load_source(task.source) if c.id == task.claim_id]
+    matches = [c for c in _claims_of(task.source) if c.id == task.claim_id]
     if not matches:
         raise InputError(f"claim {task.claim_id}: not defined by {task.source} on this worker (edited since?)")
     with tempfile.TemporaryDirectory(prefix="wideminima-verify-") as scratch, same_search_in_every_process():
