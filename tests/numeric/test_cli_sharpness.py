@@ -103,3 +103,19 @@ def test_whole_process(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["lambda_max"] == pytest.approx(flattest_sharpness(target, 2), rel=1e-14)
+
+
+def test_without_data_the_target_is_the_product_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Random weights are a global minimum of their own product: the output must name that target.
+    rng = np.random.default_rng(3)
+    save_weights(tmp_path / "w.npz", [rng.standard_normal((3, 3)), rng.standard_normal((3, 3))])
+    save_npz(tmp_path / "d.npz", {"X": rng.standard_normal((30, 3)), "Y": rng.standard_normal((30, 3))})
+    alone = _run_json(capsys, str(tmp_path / "w.npz"))
+    assert alone["target"] == "product of the weights" and alone["at_global_minimum"] is True
+    with_data = _run_json(capsys, str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"))
+    assert with_data["target"] == "data" and with_data["at_global_minimum"] is False
+    assert main(["sharpness", str(tmp_path / "w.npz")]) == 0
+    assert "target             product of the weights" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["sharpness", "--help"])
+    assert "the target is taken to be the product of the weights" in " ".join(capsys.readouterr().out.split())
