@@ -19,13 +19,14 @@ import sys
 import time
 from pathlib import Path
 
-# Wall time and peak memory of each script's full run on the project's 2-core machine. The whole
-# --full run was measured at 33 min and 7.1 GB (issue 14, with other jobs on the machine); the
-# shares below are estimates from each script's own defaults (bench_sharpness: four capped
-# methods of 60 s and the (4, 1024) case, whose output-gram Lanczos alone takes about 53 s
-# per repeat; the 7 GB is its dense reference Hessians and autograd graphs).
+# Expected wall time (seconds) and peak memory of each script's full run on the project's 2-core
+# machine. Measured: the whole --full run, 33 min and 7.1 GB (issue 14, machine shared with other
+# jobs), not broken down by script. Estimated from that and from the quick runs (70 s in all, 0.3 GB,
+# load average 15): the other three scripts take a few minutes together at most (their full runs
+# repeat the quick cases 3-5 times and add a few larger ones), so bench_sharpness (the (8, 256),
+# (50, 64) and (4, 1024) cases, each method capped at 60 s) is nearly all of the time and memory.
 FULL_COST = {
-    "bench_sharpness.py": (1800, "about 7 GB"),
+    "bench_sharpness.py": (1800, "about 7 GB (estimate)"),
     "bench_symbolic.py": (120, "under 1 GB"),
     "bench_verify.py": (60, "under 1 GB"),
     "training.py": (30, "under 1 GB"),
@@ -42,9 +43,10 @@ def full_estimate(scripts: list[Path]) -> str:
     """What a --full run of ``scripts`` is expected to cost, as one line."""
     known = [FULL_COST[p.name] for p in scripts if p.name in FULL_COST]
     unknown = [p.name for p in scripts if p.name not in FULL_COST]
-    minutes = sum(seconds for seconds, _ in known) / 60
+    seconds = sum(seconds for seconds, _ in known)
+    duration = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{seconds:.0f} s"
     memory = ", ".join(f"{p.name} {FULL_COST[p.name][1]}" for p in scripts if p.name in FULL_COST)
-    line = f"--full: expect about {minutes:.0f} min on 2 cores (peak memory: {memory})"
+    line = f"--full: expect about {duration} on 2 cores (peak memory: {memory})"
     return line + (f"; not estimated: {', '.join(unknown)}" if unknown else "")
 
 

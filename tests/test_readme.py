@@ -152,6 +152,10 @@ def test_shell_commands_run_as_pasted(checkout: Path) -> None:
             marker = NOT_IN_CI.search(command)
             if marker:
                 assert marker.group(1).strip(), f"README.md:{block.line}: say why {command!r} is not run"
+                for path in re.findall(r"tests/[\w/]+\.py", marker.group(1)):  # "tests/x.py runs it": it does
+                    source = (ROOT / path).read_text()
+                    options = re.findall(r"(?<!\S)--[\w-]+", command.split("#")[0])
+                    assert all(f'"{o}"' in source for o in options), f"README.md:{block.line}: {path} lacks {options}"
                 skipped.append(command)
                 continue
             expected = int(EXITS.search(command).group(1)) if EXITS.search(command) else 0
