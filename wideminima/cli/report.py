@@ -17,6 +17,7 @@ from types import FrameType
 
 from wideminima.errors import InputError
 from wideminima.report.build import build_report
+from wideminima.report.markdown import format_value
 
 __all__ = ["configure", "run"]
 
@@ -77,5 +78,5 @@ def run(args: argparse.Namespace) -> int:
     for what in result.skipped:
         print(f"wideminima report: skipped {what}", file=sys.stderr)
     for check in failed:
-        print(f"wideminima report: theorem check failed: {check.id}: {check.statement} (measured {check.value}, theory {check.bound})", file=sys.stderr)
+        print(f"wideminima report: theorem check failed: {check.id}: {check.statement} (measured {format_value(check.value)}, theory {check.bound})", file=sys.stderr)
     return 1 if failed else 0
