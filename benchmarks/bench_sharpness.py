@@ -1,6 +1,7 @@
 """lambda_max at a generic (gauge-transformed, unbalanced) global minimum: five ways, one table.
 
-Run: ``python benchmarks/bench_sharpness.py [--cap SECONDS] [--repeats R] [--cases 8x256,50x64,4x1024,4x16]``.
+Run: ``python benchmarks/bench_sharpness.py [--quick] [--cap SECONDS] [--repeats R] [--cases 8x256,50x64,4x1024,4x16]``.
+``--quick`` (what ``benchmarks/run.py`` runs by default): cases 4x16 and 3x100, cap 5 s, one repeat.
 
 Methods (whitened data, T random (d, d) / sqrt(d), all widths d, gauge condition 10):
   (a) output gram: ``wideminima.numeric.sharpness`` (matrix-free G, this toolkit's Lanczos;
@@ -38,6 +39,9 @@ from wideminima.numeric.gram import gram_factors
 # Residual tolerances for (a) in the low-accuracy regime: 1e-3, and 3e-2, whose eigenvalue error
 # (about 1e-2, Lanczos errors go like residual^2 / gap) is what (d) reaches at PyHessian's default.
 LOOSE_TOLERANCES = (1e-3, 3e-2)
+# Defaults of a full run (the README's table) and of --quick (seconds: a smoke run of every method).
+FULL = {"cases": "4x16,8x256,50x64,4x1024", "cap": 60.0, "repeats": 3}
+QUICK = {"cases": "4x16,3x100", "cap": 5.0, "repeats": 1}
 DENSE_BYTES = 4 * 2**30  # (c) runs when the (P, P) float64 Hessian needs at most 4 GiB
 
 
@@ -259,12 +263,16 @@ def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cap", type=float, default=60.0, help="time cap in seconds for (b), (d), (e) (default 60)")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats of (a), median reported (default 3)")
-    parser.add_argument("--cases", default="4x16,8x256,50x64,4x1024", help="comma-separated NxD list")
+    parser.add_argument("--quick", action="store_true", help=f"small cases, short cap: defaults {QUICK}")
+    parser.add_argument("--cap", type=float, help=f"time cap in seconds for (b), (d), (e) (default {FULL['cap']:g})")
+    parser.add_argument("--repeats", type=int, help=f"repeats of (a), median reported (default {FULL['repeats']})")
+    parser.add_argument("--cases", help=f"comma-separated NxD list (default {FULL['cases']})")
     parser.add_argument("--threads", type=int, default=0,
                         help="BLAS and torch threads for every method (default 0: the libraries' own choice)")
     args = parser.parse_args(argv)
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     limits = None
     if args.threads:
         from threadpoolctl import threadpool_limits

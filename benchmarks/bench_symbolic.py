@@ -1,6 +1,7 @@
 """Symbolic engine timings: medians of several cold runs (every SymPy and module cache cleared).
 
-Run: ``python benchmarks/bench_symbolic.py [--repeats R]`` (prints a table).
+Run: ``python benchmarks/bench_symbolic.py [--repeats R] [--quick]`` (prints a table; ``--quick``: one run each,
+the four slowest cases left out).
 
 - scalar N = 64 closed form: the structured (64, 64) Hessian anywhere, plus the rank-one
   Hessian at minima and its eigenvalue (the issue asks for under 2 s).
@@ -136,6 +137,9 @@ def _certificates_9x9() -> None:
     assert certify_lambda_max_below(g, top * (1 + 1e-12)).holds
 
 
+# --quick leaves out these (the slowest, each several seconds cold): one of each kind still runs.
+SLOW = {"scalar N=1..12 closed form vs sympy.hessian (exact)", "matrix N=3 d=2 exact proof hessian-gauss-newton",
+        "derive scalar --depth 12 (all steps)", "derive matrix --depth 3 --width 2 (all steps)"}
 CASES: list[tuple[str, Callable[[], None]]] = [
     ("scalar N=64 closed form (H anywhere, H at minima, lambda_max)", _scalar_64),
     ("scalar N=1..12 closed form vs sympy.hessian (exact)", _scalar_cross_checks),
@@ -159,11 +163,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", default="", help="run the cases whose name contains this text")
+    parser.add_argument("--quick", action="store_true", help="one run per case (no median), slowest cases left out")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
     print(f"symbolic engine ({platform.processor() or platform.machine()}, sympy {sp.__version__}), median of {args.repeats} cold runs")
     print(f"{'case':64s} {'median s':>9s} {'min s':>8s} {'max s':>8s}")
     for name, run in CASES:
-        if args.only not in name:
+        if args.only not in name or (args.quick and name in SLOW):
             continue
         times = []
         for _ in range(args.repeats):

@@ -1,6 +1,8 @@
 """How long ``wideminima verify`` takes: the built-in claims (ci profile) and the wrong variants.
 
-    python benchmarks/bench_verify.py [--repeats 3] [--profile ci]
+    python benchmarks/bench_verify.py [--repeats 3] [--profile ci] [--quick]
+
+``--quick``: one run of the command (no median), no wrong variants.
 
 Runs the whole command as a fresh process (import and start-up included) ``repeats``
 times and prints the median wall time, then one row per claim (examples, worst
@@ -39,7 +41,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", default="ci", choices=("dev", "ci", "thorough"))
+    parser.add_argument("--quick", action="store_true", help="one run of the command, no wrong variants")
     args = parser.parse_args()
+    if args.quick:
+        args.repeats = 1
     print(f"machine: {os.cpu_count()} logical CPUs visible; python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as out:
         runs = [run_verify(args.profile, out) for _ in range(args.repeats)]
@@ -52,6 +57,9 @@ def main() -> int:
         print(f"{row['id']:<28} {row['kind']:<10} {row['examples']:>8} {_margin(row['worst_margin'], 13)} "
               f"{row['status']:<9} {secs:>8.2f}")
 
+    if args.quick:
+        print("\nwrong variants: not timed with --quick")
+        return 0
     from wideminima.property_tests import verify
     from wideminima.property_tests.mutants import WRONG_VARIANTS
 

@@ -1,7 +1,12 @@
 # Sourced by scripts/verify.sh and scripts/test.sh: create or reuse .venv and
-# install the project (editable) with the extras named in $WM_EXTRAS.
-# Re-installs only when pyproject.toml, this file or the extras change.
+# install the project (editable) with one set of extras, the same for both scripts,
+# so that alternating them never reinstalls: every CPU extra (what the test suite
+# needs, which also serves verify and report, scikit-learn's digits included) and
+# torch from a local wheel if there is one. Re-installs only when pyproject.toml or
+# this file change.
 set -euo pipefail
+WM_EXTRAS="fast,report,backends,datasets,test"
+WM_TORCH=1
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${WIDEMINIMA_VENV:-$root/.venv}"
 python="${PYTHON:-python3}"

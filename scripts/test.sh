@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, doctests and the Hypothesis property suites
 # (ci profile when CI is set, else dev; override with WIDEMINIMA_PROFILE).
-WM_EXTRAS="test" WM_TORCH=1
 source "$(dirname "$0")/_venv.sh"
 exec python -m pytest -q "$@"

@@ -126,3 +126,19 @@ def test_non_whitened_data_reports_the_exact_flattest_value(tmp_path: Path, caps
     assert got["sharpness_ratio"] == pytest.approx(1.0, abs=1e-12)
     assert max(got["path_residuals"]) <= 1e-12
     assert got["near_balance"]["in_band"] is True and got["near_balance"]["rho"] == pytest.approx([1.0] * 3, abs=1e-12)
+
+
+def test_without_data_the_target_is_the_product_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Random weights are a global minimum of their own product: the output must name that target.
+    rng = np.random.default_rng(3)
+    save_weights(tmp_path / "w.npz", [rng.standard_normal((3, 3)), rng.standard_normal((3, 3))])
+    save_npz(tmp_path / "d.npz", {"X": rng.standard_normal((30, 3)), "Y": rng.standard_normal((30, 3))})
+    alone = _run_json(capsys, str(tmp_path / "w.npz"))
+    assert alone["target"] == "product of the weights" and alone["at_global_minimum"] is True
+    with_data = _run_json(capsys, str(tmp_path / "w.npz"), "--data", str(tmp_path / "d.npz"))
+    assert with_data["target"] == "data" and with_data["at_global_minimum"] is False
+    assert main(["sharpness", str(tmp_path / "w.npz")]) == 0
+    assert "target             product of the weights" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["sharpness", "--help"])
+    assert "the target is taken to be the product of the weights" in " ".join(capsys.readouterr().out.split())

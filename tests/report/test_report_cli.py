@@ -13,6 +13,7 @@ import pytest
 from wideminima.cli import main
 from wideminima.property_tests.theorems import GD_EXCESS_CONSTANT
 from wideminima.report.e1_minima import LR
+from wideminima.report.e5_coupling import _has_sklearn
 
 FIGURES = ["E1_ratio_vs_depth", "E2_excess_vs_eta", "E3_path_gains", "E4_stability", "E5_alignment_heatmaps",
            "E5_coupling_scores", "E6_scalar", "E7_nonwhitened"]
@@ -123,3 +124,16 @@ def test_bad_arguments_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+def test_quick_report_prints_no_number_at_full_precision_and_skips_nothing(quick_report: Path) -> None:
+    text = (quick_report / "report.md").read_text()
+    prose = "".join(text.split("`")[::2])  # outside code spans (commands)
+    decimals = re.findall(r"(?<![\w.])\d+\.\d+(?!\w|\.\d)", prose)
+    assert len(decimals) > 100  # the tables and captions are full of them
+    # the report's rule (markdown.readable_numbers): at most 6 significant digits
+    too_long = [d for d in decimals if len(d.replace(".", "").lstrip("0")) > 6]
+    assert not too_long, too_long
+    if _has_sklearn():
+        assert "Skipped" not in text and "Not run here" not in text

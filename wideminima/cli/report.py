@@ -18,6 +18,7 @@ from types import FrameType
 from wideminima.errors import InputError
 from wideminima.execution import Backend
 from wideminima.report.build import build_report
+from wideminima.report.markdown import format_value
 
 from .execution_options import add_execution_options, backend_from
 
@@ -71,10 +72,13 @@ def run(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "seconds": round(result.seconds, 2),
             "checks": {"passed": sum(c.passed for c in result.checks), "failed": [c.id for c in result.checks if not c.passed]},
+            "skipped": result.skipped,
         }
         print(json.dumps(summary))
     else:
         print(f"wrote {result.path / 'report.md'} ({len(result.checks)} checks, {len(failed)} theorem check(s) failed) in {result.seconds:.0f} s", file=sys.stderr)
+    for what in result.skipped:
+        print(f"wideminima report: skipped {what}", file=sys.stderr)
     for check in failed:
-        print(f"wideminima report: theorem check failed: {check.id}: {check.statement} (measured {check.value}, theory {check.bound})", file=sys.stderr)
+        print(f"wideminima report: theorem check failed: {check.id}: {check.statement} (measured {format_value(check.value)}, theory {check.bound})", file=sys.stderr)
     return 1 if failed else 0

@@ -55,7 +55,13 @@ from wideminima.numeric.files import load_data, read_data_file
 from wideminima.numeric.hessian import resolve_network
 from wideminima.types import Array
 
-__all__ = ["configure", "run", "summarize"]
+__all__ = ["WITHOUT_DATA", "configure", "run", "summarize"]
+
+WITHOUT_DATA = (
+    "Without --data the target is taken to be the product of the weights, T = W_N...W_1, with whitened inputs: "
+    "any weights are then a global minimum of their own target (at_global_minimum is always yes, even for random "
+    "weights). Give --data to measure the weights against your data; the output's 'target' field says which was used."
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +71,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "identity"],
                         help="activation between the Linear layers (needed when modules sit between them)")
     parser.add_argument("--residual", action="store_true", help="the layers are residual blocks R_k of a linear ResNet, W_k = I + R_k")
-    parser.add_argument("--data", metavar="DATA.npz", help="data file: X and Y, or Sigma_x with T or Sigma_yx")
+    parser.add_argument("--data", metavar="DATA.npz", help="data file: X and Y, or Sigma_x with T or Sigma_yx "
+                        "(without it: whitened inputs and the target T = W_N...W_1, see below)")
+    parser.epilog = WITHOUT_DATA
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--seed", type=int, default=0, help="seed of the Lanczos start vectors (default 0)")
     parser.set_defaults(run=run)
@@ -76,7 +84,12 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int = 0) -> dict[str, Any]:
-    """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
+    """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product).
+
+    ``target`` is ``"product of the weights"`` when ``moments`` is None (the weights are then a global
+    minimum by construction), else ``"data"``.
+    """
+    target = "product of the weights" if moments is None else "data"
     weights, moments = resolve_network(weights, moments)
     depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
@@ -85,7 +98,7 @@ def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int
             f"widths {dims} have a width {min(dims)} below rank(T) = {rank}: no global minimum exists for this data"
         )
     test = global_minimum_test(weights, moments)
-    out: dict[str, Any] = {"depth": depth, "widths": dims, "whitened": moments.is_whitened}
+    out: dict[str, Any] = {"depth": depth, "widths": dims, "target": target, "whitened": moments.is_whitened}
     if test.is_minimum:
         spectrum = sharpness(weights, moments, seed=seed)
         out.update(lambda_max=spectrum.lambda_max, lambda_min=None, residual_max=spectrum.residual,

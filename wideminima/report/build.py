@@ -42,6 +42,11 @@ class ReportResult:
         """The theorem checks that failed (each one a bug or a wrong theorem)."""
         return [c for c in self.checks if c.kind == "theorem" and not c.passed]
 
+    @property
+    def skipped(self) -> list[str]:
+        """What could not run here, each as ``"E5: what: why"``."""
+        return [f"{s.id}: {what}" for s in self.sections for what in s.skipped]
+
 
 def _preamble(mode: str, seed: int) -> str:
     return (

@@ -176,6 +176,8 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
     ax_mc.axhline(1.0, color="k", lw=0.8, ls="--", label="lower bound (ratio 1)")
     label_axes(ax_mc, "number of residual layers N", "lambda_max / lower bound  [dimensionless]",
                f"Marion & Chizat setting, width {MC_WIDTH}, ||t|| = {MC_NORM}")
+    for depth_axis in (ax, ax_mc):  # depths are whole numbers: no ticks at 2.5, 3.5
+        depth_axis.set_xticks(depths)
     figure = publish(
         fig,
         context.figure_dir,

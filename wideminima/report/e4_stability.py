@@ -72,7 +72,7 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
     etas = sorted({r["params"]["eta"] for r in records})
     bound = records[0]["result"]["bound"]
     rows, ok = [], {"gd": [], "sgd": []}
-    for opt, marker in (("gd", "o"), ("sgd", "s")):
+    for opt, marker, cross in (("gd", "o", "x"), ("sgd", "s", "+")):
         xs, ys, failed = [], [], []
         for eta in etas:
             recs = [r["result"] for r in records if r["params"]["optimizer"] == opt and r["params"]["eta"] == eta]
@@ -87,8 +87,8 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
         jitter = 1.04 if opt == "sgd" else 1.0
         ax.loglog(np.array(xs) * jitter, ys, marker, ls="none", alpha=0.8, label=f"{opt.upper()} (converged runs)")
         if failed:
-            ax.loglog(np.array(failed) * jitter, [bound * 0.8] * len(failed), "x", color="grey",
-                      label=f"{opt.upper()} diverged / not converged" if opt == "gd" else None)
+            ax.loglog(np.array(failed) * jitter, [bound * 0.8] * len(failed), cross, color="grey",
+                      label=f"{opt.upper()} diverged / not converged")
     grid = np.geomspace(min(etas) * 0.8, max(etas) * 1.25, 100)
     ax.loglog(grid, 2 / grid, "k-", lw=1, label="stability limit 2/eta")
     ax.axhline(bound, color="tab:green", ls="--", lw=1, label="flattest value N s^(2-2/N)")
@@ -100,8 +100,8 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
         "E4_stability",
         "Sharpness of the minimum reached against the step size.",
         f"lambda_max at convergence for GD (population loss) and SGD (batch {BATCH} of {SAMPLES} whitened samples), "
-        f"{SIZES[mode]['seeds']} inits per step size; grey crosses (drawn below the flattest line) mark runs that "
-        "diverged or did not converge.",
+        f"{SIZES[mode]['seeds']} inits per step size; grey crosses (x GD, + SGD; drawn below the flattest line) mark "
+        "runs that diverged or did not converge.",
         "A minimum with lambda_max > 2/eta is linearly unstable for GD, so every GD point lies below the line 2/eta "
         "(SGD points may sit slightly above it: an SGD run is declared converged by a full-gradient test once per "
         "epoch, which a slowly growing unstable mode can pass); "

@@ -154,17 +154,25 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
     effects = {m: _effect(by_model[m], rng) for m in names}
 
     plt = pyplot()
+    from matplotlib.colors import PowerNorm
+
     ncols = (len(names) + 1) // 2
     fig, grid = plt.subplots(2, ncols, figsize=(2.6 * ncols, 5.6), squeeze=False, layout="constrained")
     axes = [grid[i % 2][i // 2] for i in range(len(names))]
     for extra_ax in [grid[i % 2][i // 2] for i in range(len(names), 2 * ncols)]:
         extra_ax.set_visible(False)
     image = None
+    # Square-root colour scale: random frames give cosines of 0.1-0.2, which a linear scale paints as dark as 0.
+    norm = PowerNorm(gamma=0.5, vmin=0, vmax=1)
     for ax, m in zip(axes, names):
         # One network (the first seed): averaging over seeds would smear aligned pairs that sit at
         # different (i, j) in different runs.
-        image = ax.imshow(np.asarray(by_model[m][0]["pairs"][0]["alignment"]), vmin=0, vmax=1, cmap="viridis")
-        ax.set_title(m, fontsize=8)
+        first = by_model[m][0]["pairs"][0]
+        cells = np.asarray(first["alignment"])
+        image = ax.imshow(cells, norm=norm, cmap="viridis")
+        for (i, j), value in np.ndenumerate(cells):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6.5, color="black" if value > 0.35 else "white")
+        ax.set_title(f"{m}\nc_1 = {first['score']:.2f}, null median {np.median(first['null']):.2f}", fontsize=8)
         ax.set_xlabel("j (right vector of W_2)", fontsize=8)
         ax.set_ylabel("i (left vector of W_1)", fontsize=8)
         ax.set_xticks(range(TOP), [str(j + 1) for j in range(TOP)])
@@ -192,7 +200,11 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
                f"|<u_i(W_1), v_j(W_2)>| for the top {TOP} left singular vectors of W_1 and right singular vectors of W_2, "
                "of one trained network (first seed) per panel: a deep linear student, ReLU and tanh MLP students of a "
                "teacher, and ReLU/tanh MLPs on scikit-learn's digits (when the datasets extra is installed); top row "
-               "from a small Gaussian init (std 0.05), bottom row from Xavier.",
+               "from a small Gaussian init (std 0.05), bottom row from Xavier; square-root colour scale, values in the "
+               "cells. Panel titles give the pair's coupling score c_1 and the median of its null: the score ranges "
+               "over every non-negligible singular vector (32 for the digits networks), so its best pair may lie "
+               "outside the top block shown, and Cohen's d in the table measures the distance from the null in units "
+               "of the spread, pooled over every layer pair and seed, not the brightness of one cell.",
                "At a flattest minimum of a linear network each path direction is shared by consecutive layers "
                "(coupling-at-flattest): cells near 1, on the diagonal when the layers' singular values are ordered "
                f"alike; random frames give about sqrt(2/(pi d)) everywhere. Trained MLPs are expected "
@@ -217,4 +229,7 @@ def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section
             "targets; shipped with the scikit-learn wheel, no download). The coupling score of a layer pair is "
             "numeric.coupling: the largest cosine between a left singular vector of W_k and a right singular vector "
             "of W_{k+1}, over non-negligible singular values.")
-    return Section(ID, TITLE, text, figures, [table], checks, {m: effects[m] for m in names})
+    missing = [m for m in MODELS if not any(r["params"]["model"] == m for r in records)]
+    skipped = [f"the {' and '.join(missing)} networks ({len(missing) * len(INITS)} of the {len(MODELS) * len(INITS)} "
+               "rows and checks): scikit-learn is not installed (pip install 'wideminima[datasets]')"] if missing else []
+    return Section(ID, TITLE, text, figures, [table], checks, {m: effects[m] for m in names}, skipped)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .registry import Check, Figure, Section, Table
 
-__all__ = ["format_value", "markdown_table", "figure_block", "checks_table", "render_report"]
+__all__ = ["format_value", "readable_numbers", "markdown_table", "figure_block", "checks_table", "render_report"]
+
+# A decimal number standing alone (not part of a name, a version like 3.12.1 or a longer number).
+_DECIMAL = re.compile(r"(?<![\w.])[-+]?\d+\.\d+(?:[eE][-+]?\d+)?(?!\w|\.\d)")
+SIGNIFICANT = 6  # digits a number in the report may show; format_value shows at most this many
 
 
 def format_value(value: Any) -> str:
@@ -31,6 +36,26 @@ def format_value(value: Any) -> str:
         text = f"{value:.6g}"
         return text
     return str(value).replace("|", "\\|")
+
+
+def _shorten(match: re.Match[str]) -> str:
+    text = match.group(0)
+    mantissa = re.split("[eE]", text.lstrip("+-"))[0]
+    digits = mantissa.replace(".", "").lstrip("0")
+    return format_value(float(text)) if len(digits) > SIGNIFICANT else text
+
+
+def readable_numbers(markdown: str) -> str:
+    """Every decimal number of ``markdown`` with more than 6 significant digits, as :func:`format_value` writes it.
+
+    The report's rule for prose, captions and notes (tables already use :func:`format_value`);
+    code spans (commands) are left alone.
+
+    >>> readable_numbers("median 2.2333199183357855. eta 0.05; tiny 1.2345678e-09; `--lr 0.123456789`; v3.12.1")
+    'median 2.23332. eta 0.05; tiny 1.235e-09; `--lr 0.123456789`; v3.12.1'
+    """
+    pieces = markdown.split("`")
+    return "`".join(piece if i % 2 else _DECIMAL.sub(_shorten, piece) for i, piece in enumerate(pieces))
 
 
 def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -80,6 +105,8 @@ def render_report(sections: Sequence[Section], *, title: str, preamble: str, com
     for section in sections:
         parts.append(f"## {section.id}. {section.title}")
         parts.append(section.text)
+        if section.skipped:
+            parts.append("**Skipped here:** " + "; ".join(section.skipped) + ".")
         for table in section.tables:
             table_no += 1
             parts.append(table_block(table, table_no))
@@ -93,6 +120,9 @@ def render_report(sections: Sequence[Section], *, title: str, preamble: str, com
         "A failed *theorem* check means a bug or a wrong theorem (the command exits 1); "
         "*empirical* rows are laws seen in practice, reported but not enforced."
     )
+    skipped = [f"{section.id}: {what}" for section in sections for what in section.skipped]
+    if skipped:
+        parts.append(f"Not run here, so not in the table ({len(skipped)}): " + "; ".join(skipped) + ".")
     parts.append(checks_table(all_checks))
     parts.append(footer)
-    return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+    return readable_numbers("\n\n".join(p.strip() for p in parts if p.strip()) + "\n")

@@ -127,7 +127,11 @@ class Table:
 
 @dataclass
 class Section:
-    """What one experiment contributes to the report."""
+    """What one experiment contributes to the report.
+
+    ``skipped``: the parts of the experiment that could not run here, each saying what and why
+    (e.g. a missing optional dependency); shown in the report and on stderr.
+    """
 
     id: str
     title: str
@@ -136,6 +140,7 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
