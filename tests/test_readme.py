@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 SHELLS = {"console", "sh", "bash", "shell"}
 NOT_RUN = {"text", "json", "toml", "yaml", "csv", "latex", "markdown", "diff"}
-OPTIONAL = {"torch", "cupy", "dask", "distributed", "scipy", "matplotlib", "sklearn", "array_api_strict", "array_api_compat"}
+OPTIONAL = {"torch", "cupy", "dask", "dask_jobqueue", "distributed", "scipy", "matplotlib", "sklearn", "array_api_strict", "array_api_compat"}
 NOT_IN_CI = re.compile(r"\(not run in CI: ([^)]+)\)")
 EXITS = re.compile(r"#.*\bexits (\d+)\b")
 
