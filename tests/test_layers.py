@@ -30,6 +30,7 @@ BASE = {
     "wideminima.io",
     "wideminima.progress",
     "wideminima.random",
+    "wideminima.threads",
     "wideminima.types",
 }
 ENGINES = ("wideminima.symbolic", "wideminima.numeric", "wideminima.property_tests")

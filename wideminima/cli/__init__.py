@@ -11,6 +11,10 @@ status. The top-level parser is built from :data:`COMMANDS` alone; a command's
 module is imported only when that command is named on the command line (to run it
 or to print its own ``--help``), so ``wideminima --help`` imports no engine.
 
+Every command takes ``--threads N``, added here once: the command runs inside
+:func:`wideminima.threads.thread_limit` (N, or the default chosen from the problem
+size and the idle cores when it is omitted).
+
 Exit status: 0 success, 1 a claim refuted (``verify``), 2 bad usage or input.
 A user mistake (:class:`~wideminima.errors.InputError`) prints one line on
 stderr and never a traceback.
@@ -25,6 +29,7 @@ from collections.abc import Sequence
 
 from wideminima import __version__
 from wideminima.errors import InputError
+from wideminima.threads import thread_limit
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -56,9 +61,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.add_argument("--threads", type=_thread_count, default=None, metavar="N",
+                                    help="BLAS/OpenMP threads (default: from the problem size and the idle cores "
+                                         "this process may use; see README, Threads)")
         if name == command:
             importlib.import_module(module_name).configure(command_parser)
     return parser
+
+
+def _thread_count(text: str) -> int:
+    """``--threads`` value: an integer >= 1 (argparse turns the error into one usage line, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
 
 
 def _command_named(argv: Sequence[str]) -> str | None:
@@ -75,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.run(args))
+        with thread_limit(args.threads):
+            return int(args.run(args))
     except InputError as exc:
         print(f"wideminima {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
+from wideminima.threads import child_environment
+
 from .registry import Task, task_seed
 
 __all__ = ["run_tasks", "execute"]
@@ -32,7 +34,7 @@ def execute(module_name: str, params: dict[str, Any], seed: int) -> dict[str, An
     return module.run_task(params, seed)
 
 
-_SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+_SINGLE_THREAD = child_environment(1)
 
 
 @contextlib.contextmanager
