@@ -99,7 +99,9 @@ class Moments:
 
     @property
     def target(self) -> np.ndarray:
-        """T = Sigma_yx Sigma_x^{-1}, shape (d_N, d_0)."""
+        """T = Sigma_yx Sigma_x^{-1}, shape (d_N, d_0) (Sigma_yx itself, no solve, when Sigma_x = I)."""
+        if self.is_whitened:
+            return self.sigma_yx.copy()
         return np.linalg.solve(self.sigma_x, self.sigma_yx.T).T
 
     @property
@@ -109,7 +111,9 @@ class Moments:
 
     @property
     def sigma_x_sqrt(self) -> np.ndarray:
-        """The symmetric square root Sigma_x^{1/2}."""
+        """The symmetric square root Sigma_x^{1/2} (exactly I when Sigma_x = I, no eigendecomposition)."""
+        if self.is_whitened:
+            return np.eye(self.input_dim)
         eig, vec = np.linalg.eigh(self.sigma_x)
         return (vec * np.sqrt(eig)) @ vec.T
 
