@@ -121,15 +121,16 @@ def _idle_at_first_use() -> int:
     return idle_cores()
 
 
-def choose_threads(work: float | None = None) -> int:
+def choose_threads(work: float | None = None, *, reread_load: bool = False) -> int:
     """The thread count for a computation whose largest BLAS call does ``work`` flops (module docstring).
 
-    An explicit count set by an enclosing :func:`thread_limit` wins.
+    An explicit count set by an enclosing :func:`thread_limit` wins. ``reread_load``: read the
+    load average now instead of the one read at first use (for benchmarks that compare settings).
     """
     requested = _requested.get()
     if requested is not None:
         return requested
-    threads = _idle_at_first_use()
+    threads = idle_cores() if reread_load else _idle_at_first_use()
     if work is not None:
         threads = min(threads, max(1, int(work // WORK_PER_THREAD)))
     return threads
