@@ -29,7 +29,7 @@ from .gram import GramFactors, gram_factors
 from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
-from .network import end_to_end, products_after, products_before
+from .network import check_weights, end_to_end, products_after, products_before
 from .structure import certified_bilinear, product_flops, shallow_top
 
 __all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
@@ -120,7 +120,9 @@ class MinimumTest:
         return bool(self.residual <= self.bound)
 
 
-def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
+def global_minimum_test(
+    weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None, product: Array | None = None
+) -> MinimumTest:
     """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
 
     The minima are exactly the points with W_{N:1} = T (theorems.md, min width >= rank T).
@@ -136,13 +138,14 @@ def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None
     large layers is judged relative to them. The second term is the error of
     T = Sigma_yx Sigma_x^{-1}. The factor 4 covers the subtraction and second-order
     terms. ``rtol`` replaces c for a looser, user-chosen test (e.g. trained weights);
-    it must be finite and >= 0.
+    it must be finite and >= 0. ``product``: W_{N:1} of these weights when the caller
+    already has it (saves one chain of d^3 products).
     """
     if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
         raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
     weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
-    product = to_numpy(end_to_end(weights))
+    product = to_numpy(end_to_end(weights) if product is None else product)
     if moments.is_whitened:  # Sigma_x = I: no d_0^3 eigendecompositions
         residual, eig = float(np.linalg.norm(product - moments.target)), np.ones(1)
     else:
@@ -157,8 +160,8 @@ def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None
     return MinimumTest(residual, c * float(np.sqrt(eig[-1])) * (chain + target_error))
 
 
-def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
-    test = global_minimum_test(weights, moments, rtol=rtol)
+def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None, product: Array | None = None) -> None:
+    test = global_minimum_test(weights, moments, rtol=rtol, product=product)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(
             f"not a global minimum: ||(W_N...W_1 - T) Sigma_x^1/2||_F = {test.residual:.3g} "
@@ -271,8 +274,13 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
+    product = None
+    if moments is None:  # whitened, T = W_{N:1}: compute the product once for T and for the test
+        weights = check_weights(weights)
+        product = end_to_end(weights)
+        moments = Moments.whitened(to_numpy(product))
     weights, moments = resolve_network(weights, moments)
-    _require_minimum(weights, moments, rtol)
+    _require_minimum(weights, moments, rtol, product)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
     if dn * d0 <= _DENSE_GRAM:
         return _spectrum(weights, moments, seed, tol, method, structure)
