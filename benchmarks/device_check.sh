@@ -12,8 +12,10 @@
 #      GPU (torch float64) and on the CPU (NumPy, default threads);
 #   5. prints ONE markdown table: every step with its status and seconds, then the
 #      sharpness rows with GPU/CPU time ratio and the relative difference of lambda_max.
-# Every step has a time limit; a failed required step prints the tail of its log on stderr
-# and makes the script exit 1 (the table is still printed). CuPy is optional: if it does not
+# Every step has a time limit, cut to what is left of a 450 s budget (a step that no longer
+# fits is reported as skipped), so the whole script ends within 8 minutes; a failed or
+# skipped required step prints why on stderr and makes the script exit 1 (the table is
+# still printed). CuPy is optional: if it does not
 # install, its rows say so and the exit status is not affected.
 #
 # --cpu-only: the CPU fallback, to test this script on a machine without a GPU: installs
@@ -36,12 +38,21 @@ STEPS="$WORK/steps.tsv"
 CASES="${DEVICE_CHECK_CASES:-8x256,4x1024,2x4096}"
 FAILED=0
 START=$SECONDS
+BUDGET=450  # seconds for all steps together (the final table takes a second): under 8 minutes
 
 # step NAME LIMIT_SECONDS REQUIRED(1|0) COMMAND...: run with a time limit, log to $WORK/NAME.log,
 # record "name<TAB>status<TAB>seconds<TAB>detail" in $STEPS; loud on failure.
 step() {
   local name="$1" limit="$2" required="$3"; shift 3
   local log="$WORK/$name.log" t0=$SECONDS rc=0
+  local left=$((BUDGET - (SECONDS - START)))
+  if [ "$left" -lt 15 ]; then  # the 8-minute budget is spent: say so instead of running over
+    echo "!! $name: skipped, the ${BUDGET}s budget is spent" >&2
+    [ "$required" -eq 1 ] && FAILED=1
+    printf '%s\t%s\t%s\t%s\n' "$name" "SKIPPED (budget spent)" 0 "not run" >> "$STEPS"
+    return 0
+  fi
+  [ "$limit" -gt "$left" ] && limit=$left
   echo ">> $name (limit ${limit}s)" >&2
   timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1 || rc=$?
   local secs=$((SECONDS - t0)) status="ok" detail
