@@ -4,8 +4,10 @@ Run: ``python benchmarks/bench_sharpness.py [--quick] [--cap SECONDS] [--repeats
 ``--quick`` (what ``benchmarks/run.py`` runs by default): cases 4x16 and 3x100, cap 5 s, one repeat.
 
 Methods (whitened data, T random (d, d) / sqrt(d), all widths d, gauge condition 10):
-  (a) output gram: ``wideminima.numeric.sharpness`` (matrix-free G, this toolkit's Lanczos;
-      also with SciPy's ARPACK on the same operator);
+  (a) output gram: ``wideminima.numeric.sharpness``, by default (structure first: the Kronecker
+      reduction for N <= 2, the certified bounds at balanced minima, else this toolkit's Lanczos
+      on the matrix-free G), and with ``structure=False`` (Lanczos, and SciPy's ARPACK on the same
+      operator, at full and at loose tolerance);
   (b) parameter-space Lanczos on this toolkit's exact Hessian-vector products (P = N d^2);
   (c) dense eigh of the full (P, P) Hessian, where it fits in memory (else "n/a");
   (d) PyTorch autograd Hessian-vector products with power iteration as PyHessian does it
@@ -14,9 +16,18 @@ Methods (whitened data, T random (d, d) / sqrt(d), all widths d, gauge condition
   (e) PyTorch autograd Hessian-vector products under SciPy's eigsh (tol 1e-10).
 (b), (d) and (e) stop at ``--cap`` seconds and are then reported as "> cap" (with the
 products made and, for (d), the error of the last estimate).
-The reference value is dense eigh of the Hessian where it fits, else dense eigh of G
-where G fits (d^2 <= 4096), else (a) run to tol 1e-13 (cross-checked by (b)).
+The reference value is dense eigh of the Hessian where it fits, else for N = 2 the dense SVD
+value ||W_2||^2 + ||W_1||^2 (whitened), else dense eigh of G where G fits (d^2 <= 4096), else
+(a) without structure run to tol 1e-13 (cross-checked by (b)).
 Times are wall-clock seconds: median of ``--repeats`` for (a), one run for the others.
+Threads: ``--threads`` (default 1) through ``wideminima.threads.thread_limit`` for every method.
+Seconds are shown as "wall (CPU)": on a loaded machine the wall-clock time of a single-threaded
+run is inflated by waiting for a core, its CPU time much less, so compare CPU seconds there.
+flops/peak: the GEMM speed of this BLAS, in flop per CPU second, is measured at the start of
+the run (1024-square products, same thread count); for (a) "products at GEMM peak" is
+products x 2 N d^2 (2 d) / that speed, the CPU time the products alone need, and the last
+column the run's CPU time over it (setup, reorthogonalisation and the small eigenproblems are
+what the ratio adds above 1; meaningful with --threads 1, where CPU time is time on one core).
 """
 
 from __future__ import annotations
@@ -28,13 +39,15 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from wideminima.numeric import flatten, gauge_minimum, sharpness, top_eigenpairs, unflatten
-from wideminima.numeric.hessian import hessian_operator
 from wideminima.numeric.gram import gram_factors
+from wideminima.numeric.hessian import hessian_operator
+from wideminima.numeric.structure import product_flops
+from wideminima.threads import thread_limit
 
 # Residual tolerances for (a) in the low-accuracy regime: 1e-3, and 3e-2, whose eigenvalue error
 # (about 1e-2, Lanczos errors go like residual^2 / gap) is what (d) reaches at PyHessian's default.
@@ -68,10 +81,17 @@ def _instance(depth: int, width: int) -> tuple[list[np.ndarray], np.ndarray]:
     return gauge_minimum(target, [width] * (depth + 1), rng, condition=10.0), target
 
 
-def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
+class Timing(NamedTuple):
+    """Wall-clock and CPU seconds of one call (CPU time of a single-threaded call is what the load does not inflate)."""
+
+    wall: float
+    cpu: float
+
+
+def _timed(call: Callable[[], Any]) -> tuple[Any, Timing]:
+    wall, cpu = time.perf_counter(), time.process_time()
     out = call()
-    return out, time.perf_counter() - start
+    return out, Timing(time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def _torch_hvp(weights: list[np.ndarray], target: np.ndarray) -> tuple[Callable[[list[Any]], list[Any]], list[Any]]:
@@ -161,15 +181,26 @@ def _reference(weights: list[np.ndarray]) -> tuple[float, str]:
 
         return float(np.linalg.eigvalsh(dense_hessian(weights, max_parameters=p))[-1]), "dense eigh of H"
     dn, d0 = weights[-1].shape[0], weights[0].shape[1]
+    if len(weights) == 2:  # whitened N = 2: ||W_2||_2^2 + ||W_1||_2^2 by dense SVD (independent of any Lanczos)
+        return float(sum(np.linalg.norm(w, 2) ** 2 for w in weights)), "dense SVD, ||W_2||^2 + ||W_1||^2"
     if dn * d0 <= 4096:
         from wideminima.numeric import output_gram
 
         return float(np.linalg.eigvalsh(output_gram(weights))[-1]), "dense eigh of G"
-    return sharpness(weights, tol=1e-13, method="lanczos").lambda_max, "(a) at tol 1e-13"
+    return sharpness(weights, tol=1e-13, method="lanczos", structure=False).lambda_max, "(a) without structure at tol 1e-13"
 
 
-def _row(label: str, seconds: float | str, products: int | str, value: float | None, reference: float) -> str:
-    secs = seconds if isinstance(seconds, str) else f"{seconds:.2f}"
+def gemm_peak(size: int = 1024, repeats: int = 5) -> float:
+    """GEMM speed of this BLAS under the current thread limit, flop/s: median of ``repeats`` (size, size) products."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((size, size)), rng.standard_normal((size, size))
+    a @ b  # warm up
+    times = [_timed(lambda: a @ b)[1].cpu for _ in range(repeats)]
+    return 2.0 * size**3 / statistics.median(times)
+
+
+def _row(label: str, seconds: Timing | str, products: int | str, value: float | None, reference: float) -> str:
+    secs = seconds if isinstance(seconds, str) else f"{seconds.wall:.2f} ({seconds.cpu:.2f})"
     err = "-" if value is None else f"{abs(value - reference) / reference:.1e}"
     return f"| {label} | {secs} | {products} | {err} |"
 
@@ -180,14 +211,7 @@ def product_costs(weights: list[np.ndarray], target: np.ndarray, have_torch: boo
     Wall-clock times on a shared machine vary with the load; CPU time of a single-threaded
     product does not (much). Products x cost per product = the work of each method.
     """
-    import contextlib
-
-    try:
-        from threadpoolctl import threadpool_limits
-
-        limit = threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        limit = contextlib.nullcontext()
+    limit = thread_limit(1)
     dn, d0 = weights[-1].shape[0], weights[0].shape[1]
     factors = gram_factors(weights)
     operator = hessian_operator(weights)
@@ -217,45 +241,52 @@ def product_costs(weights: list[np.ndarray], target: np.ndarray, have_torch: boo
     return "CPU seconds per product, one thread: " + ", ".join(f"{k} {v:.4f}" for k, v in costs.items())
 
 
-def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool) -> list[str]:
+def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool, peak: float, plain_width: int) -> list[str]:
     weights, target = _instance(depth, width)
     p = sum(w.size for w in weights)
     reference, how = _reference(weights)
     print(f"(N, d) = ({depth}, {width}) ...", file=sys.stderr, flush=True)
     lines = [f"\n(N, d) = ({depth}, {width}): P = {p:,} parameters, G is {width * width:,}-square; "
              f"reference lambda_max = {reference:.15g} ({how})", "",
-             "| method | seconds | products | rel. error |", "| --- | --- | --- | --- |"]
-    for method in ("lanczos", "arpack"):
-        runs = [_timed(lambda: sharpness(weights, method=method)) for _ in range(repeats)]
+             "| method | seconds wall (CPU) | products | rel. error | products at GEMM peak (CPU s) | CPU seconds / that |",
+             "| --- | --- | --- | --- | --- | --- |"]
+
+    def gram_row(label: str, **options: Any) -> Any:
+        runs = [_timed(lambda: sharpness(weights, **options)) for _ in range(repeats)]
         spec = runs[-1][0]
-        lines.append(_row(f"(a) output gram, {spec.method}", statistics.median(r[1] for r in runs), spec.products,
-                          spec.lambda_max, reference))
-        if spec.method == "dense-gram":  # small G: no iterative method involved
-            break
-    else:  # the low-accuracy regime of (d) at tol 1e-3 (about 1e-2 off): loose residual tolerances
-        for loose in LOOSE_TOLERANCES:
-            runs = [_timed(lambda: sharpness(weights, tol=loose)) for _ in range(repeats)]
-            spec = runs[-1][0]
-            lines.append(_row(f"(a) output gram, lanczos-gram, residual tol {loose:g}",
-                              statistics.median(r[1] for r in runs), spec.products, spec.lambda_max, reference))
+        secs = Timing(statistics.median(r[1].wall for r in runs), statistics.median(r[1].cpu for r in runs))
+        bound = spec.products * product_flops(depth, width, width) / peak
+        ratio = f"{secs.cpu / bound:.2f}" if bound > 0 else "-"
+        lines.append(_row(f"{label}, {spec.method}", secs, spec.products, spec.lambda_max, reference)
+                     + f" {bound:.3f} | {ratio} |")
+        return spec
+
+    spec = gram_row("(a) output gram, default (structure first)")
+    if spec.method != "dense-gram" and width > plain_width:
+        lines.append(f"| (a) output gram, no structure | skipped (d > --plain-width {plain_width}) | - | - | - | - |")
+    elif spec.method != "dense-gram":
+        for method in ("lanczos", "arpack"):
+            gram_row("(a) output gram, no structure", method=method, structure=False)
+        for loose in LOOSE_TOLERANCES:  # the low-accuracy regime of (d) at tol 1e-3 (about 1e-2 off)
+            gram_row(f"(a) output gram, no structure, residual tol {loose:g}", tol=loose, structure=False)
     (value, products), secs = _timed(lambda: _parameter_lanczos(weights, 1e-10, cap))
     lines.append(_row("(b) parameter-space Lanczos, exact HVP", secs if value is not None else f"> {cap:g} (cap)",
-                      products, value, reference))
+                      products, value, reference) + " - | - |")
     if 8 * p * p <= DENSE_BYTES:
         from wideminima.numeric import dense_hessian
 
         value, secs = _timed(lambda: float(np.linalg.eigvalsh(dense_hessian(weights, max_parameters=p))[-1]))
-        lines.append(_row("(c) dense eigh of H", secs, p, value, reference))
+        lines.append(_row("(c) dense eigh of H", secs, p, value, reference) + " - | - |")
     else:
-        lines.append(_row("(c) dense eigh of H", f"n/a ({8 * p * p / 2**30:,.0f} GiB)", "-", None, reference))
+        lines.append(_row("(c) dense eigh of H", f"n/a ({8 * p * p / 2**30:,.0f} GiB)", "-", None, reference) + " - | - |")
     if have_torch:
         for tol in (1e-3, 1e-10):
             (value, products, done), secs = _timed(lambda: _pyhessian_power(weights, target, tol, cap))
             label = f"(d) autograd power iteration, tol {tol:g}"
-            lines.append(_row(label, secs if done else f"> {cap:g} (cap)", products, value, reference))
+            lines.append(_row(label, secs if done else f"> {cap:g} (cap)", products, value, reference) + " - | - |")
         (value, products), secs = _timed(lambda: _torch_eigsh(weights, target, cap))
         lines.append(_row("(e) autograd HVP + SciPy eigsh, tol 1e-10", secs if value is not None else f"> {cap:g} (cap)",
-                          products, value, reference))
+                          products, value, reference) + " - | - |")
     lines.append("")
     lines.append(product_costs(weights, target, have_torch))
     return lines
@@ -267,34 +298,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cap", type=float, help=f"time cap in seconds for (b), (d), (e) (default {FULL['cap']:g})")
     parser.add_argument("--repeats", type=int, help=f"repeats of (a), median reported (default {FULL['repeats']})")
     parser.add_argument("--cases", help=f"comma-separated NxD list (default {FULL['cases']})")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="BLAS and torch threads for every method (default 0: the libraries' own choice)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and torch threads for every method, set by wideminima.threads.thread_limit "
+                             "(default 1, as the README's tables; 0: the toolkit's own default)")
+    parser.add_argument("--plain-width", type=int, default=1024,
+                        help="run (a) without structure only up to this width (default 1024; it takes minutes above)")
     args = parser.parse_args(argv)
     for name, value in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
-    limits = None
-    if args.threads:
-        from threadpoolctl import threadpool_limits
-
-        limits = threadpool_limits(args.threads)  # noqa: F841 - kept alive for the whole run
+    limit = thread_limit(args.threads or None)
+    applied = limit.__enter__()  # kept for the whole run
     try:
         import torch
 
         have_torch = True
-        if args.threads:
-            torch.set_num_threads(args.threads)
+        torch.set_num_threads(applied)
         _torch_hvp([np.eye(2)], np.eye(2))[0]([torch.ones(2, 2, dtype=torch.float64)])  # warm up autograd once
         torch_note = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         have_torch, torch_note = False, "torch not installed: (d), (e) skipped"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    threads = f"{args.threads} thread(s) per method" if args.threads else "default threads"
-    print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, {threads}, "
-          f"load average {load:.1f} at start; numpy {np.__version__}; {torch_note}")
+    peak = gemm_peak()
+    print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, "
+          f"{applied} thread(s) per method, load average {load:.1f} at start; numpy {np.__version__}; {torch_note}; "
+          f"GEMM peak measured in this run: {peak / 1e9:.1f} GFLOP per CPU second (median of 5 1024-square products)")
     for case in args.cases.split(","):
         depth, width = (int(x) for x in case.lower().split("x"))
-        print("\n".join(run_case(depth, width, args.cap, args.repeats, have_torch)), flush=True)
+        print("\n".join(run_case(depth, width, args.cap, args.repeats, have_torch, peak, args.plain_width)), flush=True)
 
 
 if __name__ == "__main__":

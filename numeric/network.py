@@ -72,7 +72,7 @@ def products_before(weights: Sequence[Array]) -> list[Array]:
     xp = array_namespace(*weights)
     before = [eye_like(xp, int(weights[0].shape[1]), weights[0])]
     for w in weights[:-1]:
-        before.append(w @ before[-1])
+        before.append(w if len(before) == 1 else w @ before[-1])  # W_1 I = W_1 exactly: skip a d^3 product
     return before
 
 
@@ -81,7 +81,7 @@ def products_after(weights: Sequence[Array]) -> list[Array]:
     xp = array_namespace(*weights)
     after = [eye_like(xp, int(weights[-1].shape[0]), weights[-1])]
     for w in reversed(weights[1:]):
-        after.append(after[-1] @ w)
+        after.append(w if len(after) == 1 else after[-1] @ w)  # I W_N = W_N exactly: skip a d^3 product
     return after[::-1]
 
 

@@ -32,6 +32,7 @@ BASE = {
     "wideminima.limits",
     "wideminima.progress",
     "wideminima.random",
+    "wideminima.threads",
     "wideminima.types",
 }
 ENGINES = ("wideminima.symbolic", "wideminima.numeric", "wideminima.property_tests")

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from wideminima.errors import InputError
+from wideminima.threads import child_environment
 
 __all__ = ["Backend", "run_tasks", "single_threaded_children", "watch_parent", "DASK_EXTRA"]
 
@@ -48,7 +49,7 @@ DASK_EXTRA = "pip install 'wideminima[dask]'"
 CONNECT_TIMEOUT = 20
 
 # One BLAS thread (read when numpy loads) and the non-interactive matplotlib backend for worker processes.
-_WORKER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+_WORKER_ENV = {**child_environment(1), "MPLBACKEND": "Agg"}
 
 
 @dataclass(frozen=True)

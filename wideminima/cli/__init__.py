@@ -11,6 +11,10 @@ status. The top-level parser is built from :data:`COMMANDS` alone; a command's
 module is imported only when that command is named on the command line (to run it
 or to print its own ``--help``), so ``wideminima --help`` imports no engine.
 
+Every command takes ``--threads N``, added here once: the command runs inside
+:func:`wideminima.threads.thread_limit` (N, or the default chosen from the problem
+size and the idle cores when it is omitted).
+
 Exit status: 0 success, 1 a claim refuted (``verify``), 2 bad usage or input.
 A user mistake (:class:`~wideminima.errors.InputError`), and a storage failure
 (disk full, file-size limit, read-only folder, standard output on ``/dev/full``),
@@ -26,6 +30,7 @@ from collections.abc import Sequence
 
 from wideminima import __version__
 from wideminima.errors import InputError, silence_stdout, storage_error
+from wideminima.threads import thread_limit
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -58,9 +63,23 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.add_argument("--threads", type=_thread_count, default=None, metavar="N",
+                                    help="BLAS/OpenMP threads (default: from the problem size and the idle cores "
+                                         "this process may use; see README, Threads)")
         if name == command:
             importlib.import_module(module_name).configure(command_parser)
     return parser
+
+
+def _thread_count(text: str) -> int:
+    """``--threads`` value: an integer >= 1 (argparse turns the error into one usage line, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}")
+    return value
 
 
 def _command_named(argv: Sequence[str]) -> str | None:
@@ -77,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        status = int(args.run(args))
+        with thread_limit(args.threads):
+            status = int(args.run(args))
         sys.stdout.flush()  # a full disk or /dev/full fails here, not in the interpreter's exit
         return status
     except InputError as exc:
