@@ -42,6 +42,7 @@ from wideminima.errors import InputError
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
 from .instances import decode, encode
+from .strata import Coverage
 
 __all__ = ["Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify", "verify_claim", "replay", "MP_ACCURACY"]
 
@@ -85,13 +86,15 @@ def _exact_margin(claim: Claim, instance: Any, ctx: Any) -> Any:
             from exc
 
 
-def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation:
+def evaluate(claim: Claim, instance: Any, *, certify: bool = True, escalate: bool = True) -> Evaluation:
     """Decide the claim on one instance, escalating precision as the module docstring says.
 
     With ``certify=False`` (used while Hypothesis shrinks) a float64 margin below
     -budget is returned as ``candidate`` without the 50-digit and interval steps:
     the budget bounds the float64 error, so the sign is already right; the final,
-    minimal candidate is then decided with ``certify=True``.
+    minimal candidate is then decided with ``certify=True``. With ``escalate=False``
+    (the coverage and adversarial phases) a margin within the budget is returned as
+    ``doubtful`` without the 50-digit step; the engine escalates the lowest ones later.
     """
     m = _finite(claim, claim.margin(instance, FLOAT64), "float64")
     b = claim.budget_for(instance)
@@ -101,6 +104,8 @@ def evaluate(claim: Claim, instance: Any, *, certify: bool = True) -> Evaluation
         return Evaluation("refuted" if m < -b else "holds", m, m, b)
     if m < -b and not certify:
         return Evaluation("candidate", m, m, b)
+    if not escalate and m >= -b:
+        return Evaluation("doubtful", m, m, b)
     mp = MultiPrecision()
     with mp.active():
         m50 = _finite(claim, _exact_margin(claim, instance, mp), "50-digit arithmetic")
@@ -136,13 +141,15 @@ class ClaimResult:
     message: str = ""
     escalated: int = 0
     unconfirmed: int = 0
+    coverage: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """This row as in the ``claims`` list of the verify JSON (interfaces.md)."""
         return {"id": self.id, "kind": self.kind, "status": self.status, "examples": self.examples,
                 "worst_margin": self.worst_margin, "counterexample": self.counterexample,
                 "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
-                "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed}
+                "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed,
+                "coverage": self.coverage}
 
 
 @dataclass
@@ -181,6 +188,9 @@ class _State:
     escalated: int = 0
     unconfirmed: int = 0
     failure: tuple[Any, Evaluation] | None = None
+    coverage: Coverage = field(default_factory=Coverage)
+    candidates: list[Any] = field(default_factory=list)
+    doubtful: list[tuple[float, int, Any]] = field(default_factory=list)
 
 
 def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[str]) -> str:
@@ -231,25 +241,117 @@ def _unconfirmed_message(count: int) -> str:
             "certify: neither verified nor refuted")
 
 
+# Search phases after Hypothesis's run, relative to the profile's examples n (see the module docstring):
+# coverage evaluates up to n instances from a pool of 3n draws, every stratum of the pool at least
+# max(1, n // 50) times; the adversarial descent spends 2n evaluations from the worst instances of up
+# to ADVERSARIAL_STARTS distinct strata (a descent that stalls hands its budget to the next start);
+# a refutation is simplified with up to n + 50 tries.
+COVERAGE_FACTOR = 1
+POOL_FACTOR = 3
+ADVERSARIAL_FACTOR = 2
+ADVERSARIAL_STARTS = 8
+
+
+def _phases(claim: Claim, strategy: Any, state: _State, n_examples: int, seed: int,
+            score: Callable[[Any, tuple], float | None]) -> None:
+    """Coverage, then adversarial descent from the worst instances of distinct strata."""
+    from .adversary import Candidate, descend, explore
+    from .strata import NO_STRATUM
+
+    counts = state.coverage.examples
+    if any(s != NO_STRATUM for s in counts):
+        explore(strategy, score, seed, COVERAGE_FACTOR * n_examples, POOL_FACTOR * n_examples, counts,
+                max(1, n_examples // 50))
+        if state.failure is not None:
+            return
+    # starts: the worst instance of each stratum, worst first, then the next worst overall
+    ordered = sorted(state.candidates, key=lambda c: c.margin)
+    firsts: dict[str, Candidate] = {}
+    for candidate in ordered:
+        firsts.setdefault(candidate.stratum, candidate)
+    starts = list(firsts.values())[:ADVERSARIAL_STARTS] + ordered
+    budget = ADVERSARIAL_FACTOR * n_examples
+    for i, start in enumerate(starts):
+        if budget <= 0 or not start.choices:
+            break
+        _, used = descend(strategy, start, score, seed * 7919 + i, min(budget, max(8, budget // 2)))
+        budget -= max(used, 1)
+        if state.failure is not None:
+            return
+
+
+DOUBTFUL_ESCALATIONS = 3
+
+
+def _escalate_doubtful(claim: Claim, state: _State) -> None:
+    """Decide at 50 digits (and in intervals) the lowest phase margins that fell within the budget."""
+    if state.failure is not None:
+        return
+    for _, _, instance in sorted(state.doubtful, key=lambda d: d[:2])[:DOUBTFUL_ESCALATIONS]:
+        evaluation = evaluate(claim, instance, certify=True)
+        state.escalated += 1
+        state.worst = min(state.worst, evaluation.margin)
+        state.unconfirmed += evaluation.status == "unconfirmed"
+        if evaluation.status == "refuted":
+            state.failure = (instance, evaluation)
+            return
+
+
 def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
                  files: Sequence[str] = (), progress: Callable[[int, int], None] | None = None) -> ClaimResult:
     """Search ``claim`` under the Hypothesis ``profile`` with ``seed``; see the module docstring."""
-    from hypothesis import HealthCheck, Verbosity, given, settings, target
+    from .adversary import no_local_constants
+
+    with no_local_constants():
+        return _verify_claim(claim, profile, seed, out_dir=out_dir, files=files, progress=progress)
+
+
+def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path, files: Sequence[str],
+                  progress: Callable[[int, int], None] | None) -> ClaimResult:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
+    from hypothesis.control import current_build_context
     from hypothesis.errors import HypothesisException
 
+    from .adversary import Candidate, simplify
     from .profiles import register_profiles
+    from .strata import stratum_of
 
     register_profiles()
     start = time.perf_counter()
     state = _State()
     base = settings.get_profile(profile)
     n_examples = max(1, round(base.max_examples * claim.examples_scale))
+    planned = n_examples * (1 + COVERAGE_FACTOR + ADVERSARIAL_FACTOR)
     run_settings = settings(base, max_examples=n_examples, database=None, verbosity=Verbosity.quiet,
                             deadline=None, report_multiple_bugs=False, print_blob=False,
+                            phases=(Phase.explicit, Phase.generate, Phase.target),
                             suppress_health_check=list(HealthCheck))
     status, message, counterexample = "verified", "", None
     reproduce = _reproduce_command(claim, profile, seed, files)
+
+    def record(instance: Any, choices: tuple, escalate: bool = True) -> Evaluation:
+        evaluation = evaluate(claim, instance, certify=False, escalate=escalate)
+        if evaluation.status == "doubtful":
+            state.doubtful.append((evaluation.float_margin, len(state.doubtful), instance))
+        state.examples += 1
+        state.escalated += evaluation.digits != "float64"
+        state.unconfirmed += evaluation.status == "unconfirmed"
+        if evaluation.status != "doubtful":  # a doubtful float64 margin is decided later, or not reported
+            state.worst = min(state.worst, evaluation.margin)
+        stratum = stratum_of(instance)
+        state.coverage.add(stratum, evaluation.float_margin)
+        state.candidates.append(Candidate(choices, evaluation.float_margin, stratum, None))
+        if progress is not None:
+            progress(state.examples, planned)
+        if evaluation.status in ("refuted", "candidate"):
+            state.failure = (instance, evaluation)
+        return evaluation
+
+    def score(instance: Any, choices: tuple) -> float | None:
+        evaluation = record(instance, choices, escalate=False)
+        return None if state.failure is not None else evaluation.float_margin
+
     try:
         strategy = claim.search_strategy()
 
@@ -257,45 +359,53 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
         @run_settings
         @given(strategy)
         def check(instance: Any) -> None:
-            evaluation = evaluate(claim, instance, certify=False)
-            state.examples += 1
-            state.escalated += evaluation.digits != "float64"
-            state.unconfirmed += evaluation.status == "unconfirmed"
-            state.worst = min(state.worst, evaluation.margin)
-            if progress is not None:
-                progress(state.examples, n_examples)
-            target(-max(min(evaluation.float_margin, 1e300), -1e300), label="-margin")
+            evaluation = record(instance, tuple(current_build_context().data.choices))
+            # one target per stratum: instances whose margin is exactly 0 (depth 1, 1 x 1 layers) cannot
+            # capture the hill-climbing of the others
+            target(-max(min(evaluation.float_margin, 1e300), -1e300), label=f"-margin {state.candidates[-1].stratum}")
             if evaluation.status in ("refuted", "candidate"):
-                state.failure = (instance, evaluation)
                 raise _Refuted(f"{claim.id}: margin {evaluation.margin:.3g}")
 
-        check()
-    except _Refuted:
-        instance, _ = state.failure  # the last failure is Hypothesis's minimal example
         try:
-            evaluation = evaluate(claim, instance, certify=True)
-        except Exception as exc:  # the exact re-evaluation failed (e.g. float-only code in an exact claim)
-            status, message = "error", _one_line(exc)
+            check()
+        except _Refuted:
+            pass
         else:
-            state.worst = min(state.worst, evaluation.margin)
-            if evaluation.status == "refuted":
-                path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
-                status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
-                state.worst = evaluation.margin
-                reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
-            else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
-                # the search stopped at this instance, so the claim is not verified either
-                state.unconfirmed += 1
-                status = "error"
-                message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic "
-                           f"gives {evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
+            _phases(claim, strategy, state, n_examples, seed, score)
+            _escalate_doubtful(claim, state)
+        if state.failure is not None and state.failure[1].status == "candidate":  # shrink it (Hypothesis's own shrinker is off: its cost is unbounded)
+            failing = Candidate(state.candidates[-1].choices, state.failure[1].float_margin, "", None)
+            smallest = simplify(strategy, failing, lambda x: record(x, ()).status in ("refuted", "candidate"),
+                                n_examples + 50)
+            if smallest is not failing:
+                state.failure = (smallest.instance, evaluate(claim, smallest.instance, certify=False))
+        if state.failure is not None:
+            instance, _ = state.failure  # Hypothesis's minimal example, or the simplified one of a phase
+            try:
+                evaluation = evaluate(claim, instance, certify=True)
+            except Exception as exc:  # the exact re-evaluation failed (e.g. float-only code in an exact claim)
+                status, message = "error", _one_line(exc)
+            else:
+                state.worst = min(state.worst, evaluation.margin)
+                if evaluation.status == "refuted":
+                    path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
+                    status, counterexample = "refuted", _counterexample_record(claim, instance, evaluation, path)
+                    state.worst = evaluation.margin
+                    reproduce = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
+                else:  # float64 was wrong by more than the claim's budget: a budget bug, never a refutation;
+                    # the search stopped at this instance, so the claim is not verified either
+                    state.unconfirmed += 1
+                    status = "error"
+                    message = (f"float64 margin {state.failure[1].margin:.3g} is below -budget but exact arithmetic "
+                               f"gives {evaluation.margin:.3g} ({evaluation.status}): the claim's error budget is wrong")
     except (HypothesisException, Exception) as exc:  # a bug in the claim or strategy: report, never hide
         status, message = "error", _one_line(exc)
     if status == "verified" and state.unconfirmed:
         status, message = "error", _unconfirmed_message(state.unconfirmed)
     worst = None if math.isinf(state.worst) else state.worst
     return ClaimResult(claim.id, claim.kind, status, state.examples, worst, counterexample, reproduce,
-                       time.perf_counter() - start, claim.source, message, state.escalated, state.unconfirmed)
+                       time.perf_counter() - start, claim.source, message, state.escalated, state.unconfirmed,
+                       state.coverage.as_json())
 
 
 def verify(claims: Sequence[Claim], profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",

@@ -210,11 +210,44 @@ def _cached(factory: str, *args: Any) -> st.SearchStrategy[Any]:
     if factory == "sigma_x_factors":
         dim, condition = args
         return sigma_x_factors(dim, max_condition=condition)
+    if factory == "offsets":
+        (count,) = args
+        return st.lists(st.floats(-1, 1, allow_nan=False, allow_subnormal=False), min_size=count, max_size=count)
     raise ValueError(factory)
 
 
 def _rng_seeds() -> st.SearchStrategy[int]:
     return st.integers(0, 2**32 - 1)
+
+
+class _SteerableRandomness:
+    """The randomness the numeric generators ask for (a NumPy Generator's ``standard_normal``,
+    ``uniform``, ``integers``): a seeded Generator's numbers plus offsets drawn from Hypothesis, one
+    float choice per number (normal: + offset in [-1, 1]; uniform on [a, b]: + offset (b - a) / 4,
+    clipped). The offsets make every continuous parameter of a generated minimum (gauge matrices,
+    frames, skews) a Hypothesis choice, so verify's local adversarial search moves the minimum
+    continuously, which an integer seed alone would hide; they shrink to 0, the seeded numbers.
+    Gaussian base numbers keep the matrices the generators orthogonalize of full rank almost surely.
+    """
+
+    def __init__(self, draw: Any, seed: int) -> None:
+        self._draw = draw
+        self._rng = np.random.default_rng(seed)
+
+    def _offsets(self, shape: Any) -> np.ndarray:
+        size = int(np.prod(shape))
+        return np.array(self._draw(_cached("offsets", size)), dtype=np.float64).reshape(shape)
+
+    def standard_normal(self, size: Any) -> np.ndarray:
+        base = np.asarray(self._rng.standard_normal(size))
+        return base + self._offsets(base.shape)
+
+    def uniform(self, low: float, high: float, size: Any) -> np.ndarray:
+        base = np.asarray(self._rng.uniform(low, high, size))
+        return np.clip(base + (high - low) / 4 * self._offsets(base.shape), low, high)
+
+    def integers(self, low: int, high: int, size: Any) -> np.ndarray:
+        return self._rng.integers(low, high, size)
 
 
 def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int = 1, max_depth: int = 4,
@@ -255,7 +288,7 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
         rank = int(np.linalg.matrix_rank(t))
         dims = draw(_cached("widths", n, d_in, d_out, max(rank, min_width), max(max_width, rank), square))
         how = draw(st.sampled_from(kinds))
-        rng = np.random.default_rng(draw(_rng_seeds()))
+        rng = _SteerableRandomness(draw, draw(_rng_seeds()))
         if how == "balanced":
             ws = numeric.balanced_minimum(t, dims, rng)
         elif how == "gauge":
