@@ -51,6 +51,7 @@ __all__ = [
     "sigma_x_factors",
     "covariances",
     "global_minima",
+    "exact_balanced_minima",
     "trained_resnets",
     "scalar_networks",
 ]
@@ -300,6 +301,47 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
             ws = numeric.near_flattest_minimum(t, dims, delta, rng)
         factor = None if whitened else draw(_cached("sigma_x_factors", d_in, float(max_condition)))
         return Minimum([np.asarray(w, dtype=np.float64) for w in ws], factor, how)
+
+    return build()
+
+
+EXACT_LABEL = "exact_balanced"
+
+
+def _signed_permutation(draw: Any, d: int) -> np.ndarray:
+    order = draw(st.permutations(range(d)))
+    signs = draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=d, max_size=d))
+    return np.eye(d)[:, order] * np.array(signs)
+
+
+def exact_balanced_minima(*, min_depth: int = 1, max_depth: int = 5, min_width: int = 1,
+                          max_width: int = 3) -> st.SearchStrategy[Minimum]:
+    """Balanced global minima that float64 holds exactly, for equality claims checked without a tolerance.
+
+    W_k = P_k[:, :m] diag(r) P_{k-1}[:, :m]^T with signed permutation frames P_k (the
+    only orthogonal matrices of size <= 3 with dyadic entries) and dyadic layer singular
+    values r_i = a_i / 4, a_i in 0..8 (repeated and zero values drawn on purpose), so
+    every product of layers, T = P_N diag(r^N) P_0^T, its singular values r_i^N and
+    N s^(2-2/N) = N r_1^(2N-2) are exact in float64: the instance is exactly balanced,
+    exactly flattest, and lambda_max = N s^(2-2/N) holds with no rounding at all.
+    Rational (non-dyadic) Cayley frames would be exact in SymPy but not in float64.
+    Label ``exact_balanced``.
+    """
+    depths(min_depth=min_depth, max_depth=max_depth)
+    _require(_int(min_width) and _int(max_width) and 1 <= min_width <= max_width <= 3,
+             f"exact_balanced_minima(min_width={min_width!r}, max_width={max_width!r})",
+             "need integers 1 <= min_width <= max_width <= 3 (exact frames are signed permutations)")
+
+    @st.composite
+    def build(draw: Any) -> Minimum:
+        n = draw(depths(min_depth=min_depth, max_depth=max_depth))
+        dims = [draw(st.integers(min_width, max_width)) for _ in range(n + 1)]
+        m = min(dims)
+        roots = draw(st.lists(st.integers(0, 8), min_size=m, max_size=m).filter(any))
+        r = np.sort(np.array(roots, dtype=np.float64) / 4)[::-1]
+        frames = [_signed_permutation(draw, d) for d in dims]
+        ws = [(frames[k + 1][:, :m] * r) @ frames[k][:, :m].T for k in range(n)]
+        return Minimum(ws, None, EXACT_LABEL)
 
     return build()
 

@@ -498,13 +498,13 @@ def scalar_exponent(m, ctx):
     return closed / (m.depth * _sigma2(m, ctx) * ctx.power(t, m.depth - 1)) - 1
 
 
-@_meta("scalar-closed-form", "rare: deep networks with very uneven |w_k| (ratio > 20)")
-@claim(id="v-scalar-at-most-20", statement="d_k = 1: sigma^2 sum_k prod_{j!=k} w_j^2 <= 20 N sigma^2 |T|^(2-2/N)",
-       strategy=SCALAR)
-def scalar_at_most_20(m, ctx):
+@_meta("scalar-closed-form", "~1%: very uneven |w_k| with |T| far from 1")
+@claim(id="v-scalar-at-most-1-35", statement="d_k = 1: sigma^2 sum_k prod_{j!=k} w_j^2 <= 1.35 N sigma^2 "
+       "|T|^(2-2/N)", strategy=SCALAR)
+def scalar_at_most_1_35(m, ctx):
     closed, t = scalar_closed_form(m, ctx)
     bound = m.depth * _sigma2(m, ctx) * ctx.power(t, Fraction(2 * m.depth - 2, m.depth))
-    return (ctx.scalar(20) - closed / bound) / 20
+    return ctx.scalar(Fraction(135, 100)) - closed / bound
 
 
 # ----------------------------------------------------------------------------- resnet-zero-init-flattest / gd
