@@ -43,7 +43,8 @@ def test_json_contract_and_exit_1_on_refutation(tmp_path, capsys) -> None:
     report = json.loads(out)
     assert set(report) == {"profile", "seed", "claims", "summary", "seconds"}
     assert report["profile"] == "ci" and report["seed"] == 0
-    assert report["summary"] == {"verified": 1, "refuted": 1, "error": 0}
+    assert report["summary"] == {"verified": 1, "refuted": 1, "violated-float64": 0, "inconclusive": 0, "timeout": 0,
+                                 "error": 0}
     refuted, verified = report["claims"]
     for row in report["claims"]:
         assert {"id", "kind", "status", "examples", "worst_margin", "counterexample", "reproduce"} <= set(row)
