@@ -2,19 +2,29 @@
 
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
+                      [--timeout SECONDS] [--coverage]
 
-Exit status: 0 nothing refuted, 1 some claim refuted, 2 bad usage or input (a
-claim file that does not import or defines no claim, an unknown claim id) or a
-claim that could not be checked (status "error").
+Exit status, the first that applies: 1 a claim refuted (interval-certified), 2 bad
+usage or input (a claim file that does not import or defines no claim, an unknown
+claim id, a margin that is not a real number) or a claim that could not be checked
+(status "error"), 3 a claim violated in float64 only (status "violated-float64",
+exact=False claims), 4 a claim inconclusive (negative margins below the arithmetic's
+resolution), 5 a claim timed out; 0 every claim verified. Interrupted (SIGINT,
+SIGTERM): 130 / 143, after printing what was decided (with --json, the JSON of the
+claims finished so far, with "interrupted": the signal's name).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import secrets
+import signal
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from wideminima.errors import InputError
@@ -37,7 +47,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", default=None, metavar="NPZ",
                         help="re-decide one saved counterexample instead of searching")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="per claim: stop its search after SECONDS (status timeout, with the counts so far)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="after each claim, the strata it reached: examples and worst float64 margin per stratum "
+                             "(the JSON always has them, as 'coverage')")
     parser.set_defaults(run=run)
+
+
+class _Interrupted(BaseException):
+    """SIGTERM (SIGINT arrives as KeyboardInterrupt)."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    def stop(signum: int, frame: Any) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _select(claims: list[Any], wanted: list[str]) -> list[Any]:
@@ -52,13 +83,15 @@ def _select(claims: list[Any], wanted: list[str]) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Run verify as the arguments say; return the exit status."""
-    from .display import Progress, format_header, format_row, format_summary
-    from .engine import load_counterexample, replay, verify
+    from .display import Progress, format_coverage, format_header, format_row, format_summary
+    from .engine import VerifyResult, load_counterexample, replay, verify
     from .loader import builtin_claims, load_claim_file, load_source
     from .profiles import default_profile_name
 
     if os.path.exists(args.out) and not os.path.isdir(args.out):  # fail before searching, not at the first save
         raise InputError(f"--out {args.out}: exists and is not a folder")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise InputError(f"--timeout {args.timeout:g}: must be a number of seconds > 0")
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
@@ -80,9 +113,23 @@ def run(args: argparse.Namespace) -> int:
             progress.clear()
             if not args.json:
                 print(format_row(row), flush=True)
+                if args.coverage:
+                    print(format_coverage(row), flush=True)
 
-        result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
-                        on_claim=progress.claim, on_result=on_result)
+        result = VerifyResult(profile, seed)
+        try:
+            with _sigterm_raises():
+                verify(claims, profile, seed, out_dir=args.out, files=args.files, on_claim=progress.claim,
+                       on_result=on_result, timeout=args.timeout, result=result)
+        except (KeyboardInterrupt, _Interrupted) as stop:
+            progress.clear()
+            name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+            if args.json:
+                print(json.dumps({**result.as_json(), "interrupted": name}), flush=True)
+            else:
+                print(f"{format_summary(result)}; interrupted by {name} after {len(result.claims)} of "
+                      f"{len(claims)} claim(s)", flush=True)
+            return 130 if name == "SIGINT" else 143
     if args.json:
         print(json.dumps(result.as_json()))
     else:

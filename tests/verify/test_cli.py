@@ -136,3 +136,57 @@ def test_both_sided_best_value_example(tmp_path) -> None:
     result = _cli([str(EXAMPLES / "flattest_value.py"), "--profile", "ci", "--json"], tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [c["status"] for c in json.loads(result.stdout)["claims"]] == ["verified", "verified"]
+
+
+SLOW = '''
+import time
+from hypothesis import strategies as st
+from wideminima.property_tests import claim
+
+@claim(id="quick", kind="theorem", strategy=st.floats(0, 1))
+def quick(x, ctx):
+    return ctx.scalar(1.0)
+
+@claim(id="slow", strategy=st.floats(0, 1))
+def slow(x, ctx):
+    time.sleep(0.2)
+    return ctx.scalar(1.0)
+'''
+
+
+def test_timeout_is_a_status_with_partial_counts_and_exit_5(tmp_path) -> None:
+    (tmp_path / "slow.py").write_text(SLOW)
+    result = _cli(["slow.py", "--profile", "ci", "--timeout", "1", "--json"], tmp_path)
+    assert result.returncode == 5, result.stderr
+    quick, slow = json.loads(result.stdout)["claims"]
+    assert quick["status"] == "verified" and slow["status"] == "timeout" and 0 < slow["examples"] < 150
+    bad = _cli(["slow.py", "--timeout", "0"], tmp_path)
+    assert bad.returncode == 2 and "--timeout 0: must be a number of seconds > 0" in bad.stderr
+
+
+def test_sigterm_prints_the_claims_decided_so_far(tmp_path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "slow.py").write_text(SLOW)
+    process = subprocess.Popen([sys.executable, "-m", "wideminima", "verify", "slow.py", "--profile", "ci", "--json"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # "quick" is decided within a second or two of start-up; "slow" takes 30 s
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    report = json.loads(out)
+    assert report["interrupted"] == "SIGTERM" and [c["id"] for c in report["claims"]] == ["quick"]
+
+
+def test_coverage_table_and_json(tmp_path, capsys) -> None:
+    code = main(["verify", "--claim", "sharpness-lower-bound", "--profile", "dev", "--seed", "1", "--coverage",
+                 "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "stratum" in out and "N=1 d" in out
+    main(["verify", "--claim", "sharpness-lower-bound", "--profile", "dev", "--seed", "1", "--json", "--out",
+          str(tmp_path)])
+    row = json.loads(capsys.readouterr().out)["claims"][0]
+    assert {"stratum", "examples", "worst_margin"} == set(row["coverage"][0])
+    assert sum(c["examples"] for c in row["coverage"]) == row["examples"]
+    assert len({c["stratum"].split()[0] for c in row["coverage"]}) == 5  # every depth 1..5 reached
