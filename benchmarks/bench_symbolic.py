@@ -47,7 +47,7 @@ def _scalar_64() -> None:
 
 def _scalar_cross_checks() -> None:
     from wideminima.symbolic import scalar_network
-    from wideminima.symbolic.derivation import is_zero
+    from wideminima.symbolic.steps import is_zero
 
     for depth in range(1, 13):
         net = scalar_network(depth)
@@ -57,7 +57,7 @@ def _scalar_cross_checks() -> None:
 def _matrix_proof(depth: int, width: int) -> Callable[[], None]:
     def run() -> None:
         from wideminima.symbolic import matrix_network
-        from wideminima.symbolic.derivation import is_zero
+        from wideminima.symbolic.steps import is_zero
 
         net = matrix_network(depth, width)
         assert is_zero(net.at_minimum(net.hessian_bruteforce()) - net.gauss_newton())

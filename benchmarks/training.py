@@ -12,7 +12,7 @@ import statistics
 import numpy as np
 
 from wideminima.numeric import MLP, Moments, train
-from wideminima.numeric.cli_train import synthetic_target
+from wideminima.cli.train import synthetic_target
 
 REPEATS = 5
 NEVER = 1e-300  # a tolerance no run reaches: every run does all its steps

@@ -1,7 +1,7 @@
 """A false conjecture: every flattest global minimum is balanced.
 
 Balanced minima are flattest (theory id balanced-attains-bound), so one might guess
-the converse. theory.md's caveat says otherwise: only the top singular path must be
+the converse. theorems.md's caveat says otherwise: only the top singular path must be
 balanced; other directions may be skewed. verify finds a flattest minimum whose
 layers are far from balanced and certifies it in interval arithmetic.
 

@@ -11,18 +11,20 @@ from .hessian import dense_hessian, flatten, gauss_newton_vector_product, hessia
 from .inits import balanced_init, gaussian_init, he_init, init_weights, xavier_init
 from .mlp import MLP
 from .lanczos import EigenResult, hutchinson_trace, top_eigenpairs
+from .operator import MatvecOperator, SymmetricOperator
 from .metrics import NearBalance, coupling, imbalance, layer_gains, near_balance, path_gains, path_residuals
 from .minima import balanced_minimum, diagonal_sharpness, flattest_unbalanced_minimum, gauge_minimum, near_flattest_minimum
 from .moments import Moments
 from .network import check_weights, end_to_end, excess_loss, gradient, loss, products_after, products_before, widths
 from .resnet import resnet_residuals, resnet_weights, zero_resnet_init
 from .spectra import Eigenpair, Extremes, MinimumTest, Spectrum, global_minimum_test, hessian_extremes, sharpness, sharpness_ratio
-from .training import Schedule, TrainResult, train
+from .training import Schedule, TrainResult, TrainStatus, train
 
 __all__ = [
     "MLP",
     "Schedule",
     "TrainResult",
+    "TrainStatus",
     "balanced_init",
     "gaussian_init",
     "he_init",
@@ -65,6 +67,8 @@ __all__ = [
     "hessian_trace",
     "hessian_vector_product",
     "hutchinson_trace",
+    "MatvecOperator",
+    "SymmetricOperator",
     "imbalance",
     "layer_gains",
     "linear_teacher_data",

@@ -10,6 +10,7 @@ nothing here imports one eagerly.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -142,39 +143,4 @@ def index_array(xp: Any, indices: Any, like: Any) -> Any:
 
 def scipy_available() -> bool:
     """Whether SciPy (the ``fast`` extra) can be imported."""
-    import importlib.util
-
     return importlib.util.find_spec("scipy") is not None
-
-
-def arpack_eigsh(matvec: Any, dim: int, k: int, which: str, tol: float, start: np.ndarray, max_products: int) -> Any:
-    """ARPACK (``scipy.sparse.linalg.eigsh``) on a LinearOperator: NumPy operators only.
-
-    Returns a :class:`wideminima.numeric.lanczos.EigenResult`; the residuals are
-    recomputed explicitly (k more products). ARPACK's own criterion is
-    ||r|| <= tol * |theta|.
-    """
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
-
-    from .lanczos import EigenResult
-
-    calls = [0]
-
-    def counted(x: np.ndarray) -> np.ndarray:
-        calls[0] += 1
-        return matvec(np.asarray(x, dtype=np.float64).reshape(-1))
-
-    operator = LinearOperator((dim, dim), matvec=counted, dtype=np.float64)
-    ncv = min(dim, max(2 * k + 1, 20))
-    try:
-        values, vectors = eigsh(
-            operator, k=k, which="LA" if which == "largest" else "SA", v0=start, tol=tol, ncv=ncv,
-            maxiter=max(1, max_products // ncv),
-        )
-        converged = True
-    except ArpackNoConvergence as exc:
-        values, vectors, converged = exc.eigenvalues, exc.eigenvectors, False
-    order = np.argsort(-values if which == "largest" else values, kind="stable")
-    values, vectors = values[order], vectors[:, order]
-    residuals = np.array([np.linalg.norm(matvec(vectors[:, i]) - values[i] * vectors[:, i]) for i in range(len(values))])
-    return EigenResult(values, vectors, residuals, converged and len(values) == k, calls[0] + len(values), "arpack")

@@ -10,13 +10,15 @@ the column space of X, so the least-squares target of (X, Y) is exactly T.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.random import haar_orthogonal
+from wideminima.types import Array
 
 from ._backend import as_float_array
+from .mlp import MLP
 from .moments import Moments
 from .network import check_weights, end_to_end, widths
 
@@ -30,12 +32,12 @@ __all__ = [
 ]
 
 
-def whitened_data(target: Any) -> Moments:
+def whitened_data(target: Array) -> Moments:
     """Population moments with Sigma_x = I and y = T x."""
     return Moments.whitened(target)
 
 
-def population_data(target: Any, sigma_x: Any) -> Moments:
+def population_data(target: Array, sigma_x: Array) -> Moments:
     """Population moments of y = T x with E[x x^T] = Sigma_x (validated: symmetric positive definite)."""
     return Moments.from_target(target, sigma_x)
 
@@ -46,7 +48,7 @@ def random_covariance(dim: int, rng: np.random.Generator, *, condition: float = 
         raise InputError(f"dim must be a positive integer, got {dim}")
     if not (np.isfinite(condition) and condition >= 1):
         raise InputError(f"condition must be a finite number >= 1, got {condition}")
-    q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+    q = haar_orthogonal(rng, dim)  # Q diag(eig) Q^T does not depend on the signs of Q's columns
     eig = np.exp(rng.uniform(-0.5, 0.5, size=dim) * np.log(condition))
     return (q * eig) @ q.T
 
@@ -75,7 +77,7 @@ def _noise(x: np.ndarray, dn: int, noise: float, rng: np.random.Generator, exact
 
 
 def sample_data(
-    target: Any, sigma_x: Any, n: int, rng: np.random.Generator, *, noise: float = 0.0, exact: bool = True
+    target: Array, sigma_x: Array, n: int, rng: np.random.Generator, *, noise: float = 0.0, exact: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Samples (X, Y) of y = T x + noise with input covariance Sigma_x (None: identity).
 
@@ -91,7 +93,7 @@ def sample_data(
 
 
 def linear_teacher_data(
-    teacher: Sequence[Any], n: int, rng: np.random.Generator, *, sigma_x: Any = None, noise: float = 0.0,
+    teacher: Sequence[Array], n: int, rng: np.random.Generator, *, sigma_x: Array = None, noise: float = 0.0,
     exact: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Samples labelled by a linear teacher network: y = W_N ... W_1 x (+ noise), see :func:`sample_data`."""
@@ -99,16 +101,14 @@ def linear_teacher_data(
 
 
 def mlp_teacher_data(
-    teacher: Sequence[Any], n: int, rng: np.random.Generator, *, activation: str = "relu",
-    biases: Sequence[Any] | None = None, sigma_x: Any = None, noise: float = 0.0,
+    teacher: Sequence[Array], n: int, rng: np.random.Generator, *, activation: str = "relu",
+    biases: Sequence[Array] | None = None, sigma_x: Array = None, noise: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Samples labelled by an MLP teacher y = W_N phi(... phi(W_1 x + b_1) ...) + b_N (+ noise).
 
     The forward pass is :meth:`wideminima.numeric.MLP.forward` (``activation`` one of
     its ACTIVATIONS). x ~ N(0, Sigma_x) (Sigma_x None: identity), noise ~ N(0, noise^2 I).
     """
-    from .mlp import MLP
-
     weights = [np.asarray(w) for w in check_weights(teacher)]
     dims = widths(weights)
     net = MLP(tuple(dims), activation=activation, bias=biases is not None)

@@ -18,19 +18,20 @@ With Sigma_x = I and v the top right singular vector this is N s^(2-2/N).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import as_float_array, to_numpy
 from .moments import Moments
+from .network import check_weights, end_to_end
 
 __all__ = ["top_singular_pair", "flattest_sharpness", "flattest_bound", "near_balance_interval", "numerical_rank"]
 
 
-def numerical_rank(matrix: Any) -> int:
+def numerical_rank(matrix: Array) -> int:
     """rank of ``matrix``: singular values above max(shape) * eps * sigma_1 (NumPy's default rule)."""
     sv = np.linalg.svd(to_numpy(matrix), compute_uv=False)
     if sv.size == 0 or sv[0] == 0.0:
@@ -38,7 +39,7 @@ def numerical_rank(matrix: Any) -> int:
     return int(np.sum(sv > max(np.shape(matrix)) * np.finfo(np.float64).eps * sv[0]))
 
 
-def top_singular_pair(target: Any) -> tuple[float, np.ndarray, np.ndarray]:
+def top_singular_pair(target: Array) -> tuple[float, np.ndarray, np.ndarray]:
     """(s, u, v): the largest singular value of T and unit vectors with T v = s u, T^T u = s v.
 
     Signs are fixed so that the largest-magnitude entry of v is positive (reproducible).
@@ -54,7 +55,7 @@ def top_singular_pair(target: Any) -> tuple[float, np.ndarray, np.ndarray]:
     return float(sv[0]), sign * u, sign * v
 
 
-def flattest_sharpness(target: Any, depth: int) -> float:
+def flattest_sharpness(target: Array, depth: int) -> float:
     """N s^(2 - 2/N): the smallest lambda_max over all global minima, whitened data (balanced-attains-bound).
 
     >>> flattest_sharpness(np.diag([4.0, 1.0]), 2)   # 2 * 4^(1)
@@ -66,7 +67,7 @@ def flattest_sharpness(target: Any, depth: int) -> float:
     return float(depth * s ** (2.0 - 2.0 / depth))
 
 
-def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
+def flattest_bound(weights: Array, moments: Moments | None = None) -> float:
     """The best lower bound on lambda_max the toolkit proves for minima of this depth and data.
 
     Whitened (or ``moments`` None): N s^(2-2/N) (sharpness-lower-bound; attained, so it is
@@ -78,8 +79,6 @@ def flattest_bound(weights: Any, moments: Moments | None = None) -> float:
     depth = len(weights)
     if moments is None or moments.is_whitened:
         if moments is None:
-            from .network import check_weights, end_to_end
-
             target = to_numpy(end_to_end(check_weights(weights)))
         else:
             target = moments.target

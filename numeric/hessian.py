@@ -18,15 +18,16 @@ Parameter vectors ("flat" form) list the layers in order, each ``W_k.reshape(-1)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
-from ._backend import array_namespace, as_float_array, asarray_like, eye_like
+from ._backend import array_namespace, as_float_array, asarray_like, eye_like, to_numpy
 from .moments import Moments
-from .network import _check_dims, check_weights, end_to_end, products_after, products_before
+from .network import check_dimensions, check_weights, end_to_end, products_after, products_before
 
 __all__ = [
+    "resolve_network",
     "hessian_vector_product",
     "hessian_operator",
     "gauss_newton_vector_product",
@@ -37,18 +38,18 @@ __all__ = [
 ]
 
 
-def parameter_count(weights: Sequence[Any]) -> int:
+def parameter_count(weights: Sequence[Array]) -> int:
     """P = sum_k d_k d_{k-1}, the number of entries of all layers."""
     return sum(int(w.shape[0]) * int(w.shape[1]) for w in weights)
 
 
-def flatten(matrices: Sequence[Any]) -> Any:
+def flatten(matrices: Sequence[Array]) -> Array:
     """The parameter vector of ``matrices`` (layers in order, each row-major), shape (P,)."""
     xp = array_namespace(*matrices)
     return xp.concat([xp.reshape(m, (-1,)) for m in matrices])
 
 
-def unflatten(vector: Any, like: Sequence[Any]) -> list[Any]:
+def unflatten(vector: Array, like: Sequence[Array]) -> list[Array]:
     """Inverse of :func:`flatten`: split ``vector`` (P,) into matrices shaped as ``like``."""
     xp = array_namespace(vector)
     out, start = [], 0
@@ -59,18 +60,19 @@ def unflatten(vector: Any, like: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _resolve(weights: Sequence[Any], moments: Moments | None) -> tuple[list[Any], Moments]:
-    """Checked weights and the moments (``None``: whitened, T = the product of the weights)."""
+def resolve_network(weights: Sequence[Array], moments: Moments | None) -> tuple[list[Array], Moments]:
+    """Checked weights and the moments (``None``: whitened, T = the product of the weights); shapes must agree.
+
+    The shared entry check of the Hessian and spectrum functions (and the sharpness command).
+    """
     weights = check_weights(weights)
     if moments is None:
-        from ._backend import to_numpy
-
         moments = Moments.whitened(to_numpy(end_to_end(weights)))
-    _check_dims(weights, moments)
+    check_dimensions(weights, moments)
     return weights, moments
 
 
-def _check_direction(weights: Sequence[Any], direction: Sequence[Any]) -> list[Any]:
+def _check_direction(weights: Sequence[Array], direction: Sequence[Array]) -> list[Array]:
     xp = array_namespace(*weights)
     if len(direction) != len(weights):
         raise InputError(f"direction has {len(direction)} layers but the network has {len(weights)}")
@@ -83,7 +85,7 @@ def _check_direction(weights: Sequence[Any], direction: Sequence[Any]) -> list[A
     return out
 
 
-def _before_tangents(weights: Sequence[Any], direction: Sequence[Any], before: list[Any]) -> list[Any]:
+def _before_tangents(weights: Sequence[Array], direction: Sequence[Array], before: list[Array]) -> list[Array]:
     """[dB_1..dB_N] for the perturbation W + t D (first order in t); dB_1 = 0."""
     xp = array_namespace(*weights)
     d_before = [xp.zeros_like(before[0])]
@@ -93,8 +95,8 @@ def _before_tangents(weights: Sequence[Any], direction: Sequence[Any], before: l
 
 
 def _tangents(
-    weights: Sequence[Any], direction: Sequence[Any], after: list[Any], before: list[Any]
-) -> tuple[list[Any], list[Any], Any]:
+    weights: Sequence[Array], direction: Sequence[Array], after: list[Array], before: list[Array]
+) -> tuple[list[Array], list[Array], Array]:
     """[dA_1..dA_N], [dB_1..dB_N] and dP for the perturbation W + t D (first order in t)."""
     xp = array_namespace(*weights)
     d_before = _before_tangents(weights, direction, before)
@@ -106,14 +108,14 @@ def _tangents(
     return d_after, d_before, d_product
 
 
-def _data_terms(weights: Sequence[Any], moments: Moments) -> tuple[Any, Any]:
+def _data_terms(weights: Sequence[Array], moments: Moments) -> tuple[Array, Array]:
     xp = array_namespace(*weights)
     sx = asarray_like(xp, moments.sigma_x, weights[0])
     syx = asarray_like(xp, moments.sigma_yx, weights[0])
     return sx, syx
 
 
-def _finite_direction(direction: Sequence[Any]) -> list[Any]:
+def _finite_direction(direction: Sequence[Array]) -> list[Array]:
     """``direction`` checked finite, for the one-shot products (the Lanczos hot path skips this check)."""
     if isinstance(direction, (str, bytes)) or not isinstance(direction, Sequence):
         raise InputError(f"direction must be a list of matrices shaped like the weights, got {type(direction).__name__}")
@@ -122,8 +124,8 @@ def _finite_direction(direction: Sequence[Any]) -> list[Any]:
 
 
 def gauss_newton_vector_product(
-    weights: Sequence[Any], moments: Moments | None, direction: Sequence[Any]
-) -> list[Any]:
+    weights: Sequence[Array], moments: Moments | None, direction: Sequence[Array]
+) -> list[Array]:
     """The Gauss-Newton part of the Hessian applied to ``direction``: [A_k^T dP Sigma_x B_k^T]_k.
 
     Equal to the full Hessian product at a global minimum (theory id hessian-gauss-newton).
@@ -133,14 +135,14 @@ def gauss_newton_vector_product(
 
 
 def hessian_operator(
-    weights: Sequence[Any], moments: Moments | None = None, *, gauss_newton: bool = False
-) -> Callable[[Sequence[Any]], list[Any]]:
+    weights: Sequence[Array], moments: Moments | None = None, *, gauss_newton: bool = False
+) -> Callable[[Sequence[Array]], list[Array]]:
     """D -> H D (or the Gauss-Newton part), with the partial products and the residual computed once.
 
     For repeated products (Lanczos): each call then costs the tangent recursions and
     the N output terms only. Directions are checked on every call.
     """
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     sx, syx = _data_terms(weights, moments)
     whitened = moments.is_whitened
     after, before = products_after(weights), products_before(weights)
@@ -150,7 +152,7 @@ def hessian_operator(
         residual = end_to_end(weights) @ sx - syx if not whitened else end_to_end(weights) - syx
         residual_before = [residual @ b.T for b in before]  # R B_k^T, fixed across products
 
-    def apply(direction: Sequence[Any]) -> list[Any]:
+    def apply(direction: Sequence[Array]) -> list[Array]:
         direction = _check_direction(weights, direction)
         if residual_before is None:
             d_product = direction[-1] @ before[-1] + (weights[-1] @ _before_tangents(weights, direction, before)[-1])
@@ -167,7 +169,7 @@ def hessian_operator(
     return apply
 
 
-def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, direction: Sequence[Any]) -> list[Any]:
+def hessian_vector_product(weights: Sequence[Array], moments: Moments | None, direction: Sequence[Array]) -> list[Array]:
     """The full Hessian of L applied to ``direction`` (list of matrices shaped like ``weights``; theory id hessian-gauss-newton).
 
     Gauss-Newton term plus the residual term dA_k^T R B_k^T + A_k^T R dB_k^T, with
@@ -182,14 +184,14 @@ def hessian_vector_product(weights: Sequence[Any], moments: Moments | None, dire
     return hessian_operator(weights, moments)(_finite_direction(direction))
 
 
-def dense_hessian(weights: Sequence[Any], moments: Moments | None = None, *, max_parameters: int = 4096) -> Any:
+def dense_hessian(weights: Sequence[Array], moments: Moments | None = None, *, max_parameters: int = 4096) -> Array:
     """The full (P, P) Hessian, P = total parameter count, in :func:`flatten` order (theory id hessian-gauss-newton).
 
     Built column by column from exact Hessian-vector products (P products) and
     symmetrized (the columns agree with the rows up to rounding). Refuses more than
     ``max_parameters`` parameters, where a dense matrix is the wrong tool.
     """
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     p = parameter_count(weights)
     if p > max_parameters:

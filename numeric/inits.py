@@ -29,6 +29,7 @@ import numpy as np
 
 from wideminima.errors import InputError
 
+from .minima import balanced_minimum
 from .resnet import check_resnet_widths, zero_resnet_init
 
 __all__ = ["INITS", "init_weights", "gaussian_init", "xavier_init", "he_init", "balanced_init", "zero_resnet_init"]
@@ -75,8 +76,6 @@ def he_init(widths: Sequence[int], rng: np.random.Generator) -> list[np.ndarray]
 
 def balanced_init(widths: Sequence[int], scale: float, rng: np.random.Generator) -> list[np.ndarray]:
     """A balanced factorization of a random end-to-end matrix with N(0, scale^2) entries."""
-    from wideminima.numeric import balanced_minimum
-
     dims, s = check_widths(widths), _check_scale(scale)
     if min(dims[1:-1], default=dims[0]) < min(dims[0], dims[-1]):
         # A Gaussian end-to-end matrix has full rank min(d_0, d_N) almost surely; a

@@ -1,14 +1,16 @@
 """Extreme eigenpairs and traces of symmetric operators given only by a matrix-vector product.
 
-These functions know nothing about networks: they take ``matvec`` (a callable
-mapping a vector of shape (dim,) to one of the same shape and namespace) so that
-any Hessian (linear network, output gram, MLP) can use them.
+These functions know nothing about networks: they take a
+:class:`~wideminima.numeric.operator.SymmetricOperator` (``matvec``, ``dim``,
+``namespace``, ``dense``), or a plain product function with its ``dim`` (wrapped in
+a :class:`~wideminima.numeric.operator.MatvecOperator`), so that any Hessian (linear
+network, output gram, MLP) can use them.
 
 - :func:`top_eigenpairs`: thick-restart Lanczos with full reorthogonalization,
   written against the array API (runs on NumPy, PyTorch, CuPy, array-api-strict;
   the small projected eigenproblem is solved on the host). For NumPy with SciPy
   installed, ``method="arpack"`` (the ``"auto"`` choice for the largest end)
-  uses ARPACK through ``scipy.sparse.linalg.eigsh``.
+  uses ARPACK (:mod:`wideminima.numeric.arpack`).
 - :func:`hutchinson_trace`: Hutchinson's estimator with Rademacher probes and its
   standard error.
 
@@ -23,78 +25,77 @@ explicitly, not estimated.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
-from ._backend import array_namespace, asarray_like, check_seed, eye_like, index_array, to_numpy, zeros_like_device
+from ._backend import array_namespace, asarray_like, check_seed, index_array, scipy_available, to_numpy, zeros_like_device
+from .arpack import arpack_eigenpairs
+from .operator import EigenResult, MatvecOperator, SymmetricOperator
 
 __all__ = ["EigenResult", "top_eigenpairs", "hutchinson_trace"]
 
-# Operators this small are assembled column by column (dim products) and
-# diagonalized densely: exact, and cheaper than iterating.
+# Operators this small are assembled (dense()) and diagonalized densely: exact,
+# and cheaper than iterating.
 _DENSE_DIM = 64
 
 
-@dataclass(frozen=True)
-class EigenResult:
-    """k extreme eigenpairs of a symmetric operator.
-
-    Attributes
-    ----------
-    values : (k,) NumPy array, ordered from the requested end inwards (descending
-        for ``which="largest"``, ascending for ``"smallest"``).
-    vectors : (dim, k) array in the start vector's namespace and device, orthonormal columns.
-    residuals : (k,) NumPy array, ||A v_i - values_i v_i||.
-    converged : whether every residual met the tolerance.
-    products : number of ``matvec`` calls made.
-    method : the eigensolver that ran: ``"dense"``, ``"lanczos"`` or ``"arpack"``.
-    """
-
-    values: np.ndarray
-    vectors: Any
-    residuals: np.ndarray
-    converged: bool
-    products: int
-    method: str
+def _as_operator(operator: SymmetricOperator | Callable[[Array], Array], dim: int | None, like: Array) -> SymmetricOperator:
+    """``operator`` itself, or a plain product function with its ``dim`` as a :class:`MatvecOperator`."""
+    if isinstance(operator, SymmetricOperator):
+        if dim is not None and dim != operator.dim:
+            raise InputError(f"dim={dim} disagrees with the operator's dim={operator.dim}")
+        return operator
+    if dim is None:
+        raise InputError("a plain product function needs its dim (or pass a SymmetricOperator)")
+    return MatvecOperator(operator, dim, like)
 
 
-def _start_vector(dim: int, seed: int, start: Any, like: Any) -> tuple[Any, Any]:
+def _vector_like(xp: Any, vector: np.ndarray, like: Array) -> Array:
+    """The NumPy ``vector`` in namespace ``xp``, on ``like``'s device (the default device if None)."""
+    if xp is np:
+        return vector
+    if like is None:
+        return xp.asarray(vector, dtype=xp.float64)
+    return asarray_like(xp, vector, like)
+
+
+def _start_vector(operator: SymmetricOperator, seed: int, start: Array, like: Array) -> tuple[Any, Array]:
+    dim = operator.dim
     if start is not None:
         xp = array_namespace(start)
         start = xp.reshape(start, (-1,))
         if int(start.shape[0]) != dim:
             raise InputError(f"start vector has {int(start.shape[0])} entries but dim={dim}")
         return xp, xp.astype(start, xp.float64) if start.dtype != xp.float64 else start
-    vector = np.random.default_rng(seed).standard_normal(dim)
-    if like is None:
-        return np, vector
-    xp = array_namespace(like)
-    return xp, asarray_like(xp, vector, like)
+    xp = operator.namespace
+    return xp, _vector_like(xp, np.random.default_rng(seed).standard_normal(dim), like)
 
 
 def top_eigenpairs(
-    matvec: Callable[[Any], Any],
-    dim: int,
+    operator: SymmetricOperator | Callable[[Array], Array],
+    dim: int | None = None,
     k: int = 1,
     *,
     seed: int = 0,
     which: str = "largest",
     tol: float = 1e-10,
-    start: Any = None,
-    like: Any = None,
+    start: Array = None,
+    like: Array = None,
     max_products: int | None = None,
     basis_size: int | None = None,
     method: str = "auto",
 ) -> EigenResult:
-    """The ``k`` largest (or smallest, signed) eigenpairs of the symmetric operator ``matvec``.
+    """The ``k`` largest (or smallest, signed) eigenpairs of the symmetric ``operator``.
 
-    ``start`` is the first Krylov vector (any namespace; default: a standard normal
-    vector from ``seed``, in ``like``'s namespace and device, NumPy if ``like`` is None).
-    Same seed, same result. ``method``: ``"lanczos"`` (this module), ``"arpack"``
+    ``operator``: a :class:`SymmetricOperator`, or a product function (vector (dim,)
+    -> (dim,)) with its ``dim``. ``start`` is the first Krylov vector (default: a
+    standard normal vector from ``seed``, in the operator's namespace on ``like``'s
+    device; for a product function ``like`` (else ``start``) also gives the namespace,
+    NumPy if both are None). Same seed, same result. ``method``: ``"lanczos"`` (this module), ``"arpack"``
     (SciPy, NumPy only), ``"dense"``, or ``"auto"`` (dense for dim <= 64, ARPACK for
     the largest end of a NumPy operator when SciPy is installed, else Lanczos).
 
@@ -103,7 +104,11 @@ def top_eigenpairs(
     >>> r = top_eigenpairs(lambda x: a @ x, 100, k=2, method="lanczos")
     >>> [round(float(v), 12) for v in r.values], r.converged
     ([99.0, 98.0], True)
+    >>> round(float(top_eigenpairs(MatvecOperator(lambda x: a @ x, 100)).values[0]), 12)
+    99.0
     """
+    operator = _as_operator(operator, dim, like if like is not None else start)
+    dim = operator.dim
     if which not in ("largest", "smallest"):
         raise InputError(f"which must be 'largest' or 'smallest', got {which!r}")
     if not 1 <= k <= dim:
@@ -111,25 +116,21 @@ def top_eigenpairs(
     if not tol > 0:
         raise InputError(f"tol must be positive, got {tol}")
     seed = check_seed(seed)
-    xp, v0 = _start_vector(dim, seed, start, like)
+    xp, v0 = _start_vector(operator, seed, start, like)
     chosen = method == "auto"
     if method == "auto":
         method = "dense" if dim <= _DENSE_DIM else "lanczos"
         if method == "lanczos" and xp is np and which == "largest":
-            from ._backend import scipy_available
-
             method = "arpack" if scipy_available() else "lanczos"
     max_products = max_products if max_products is not None else max(100 * k, 20 * min(dim, 500))
     if method == "dense":
-        return _dense(matvec, dim, k, which, tol, xp, v0)
+        return _dense(operator, k, which, tol, xp, v0)
     if method == "arpack":
         if xp is not np:
             raise InputError("method='arpack' needs NumPy arrays")
         if k >= dim:
             raise InputError(f"method='arpack' needs k < dim, got k={k}, dim={dim}; use method='dense'")
-        from ._backend import arpack_eigsh
-
-        result = arpack_eigsh(matvec, dim, k, which, tol, v0, max_products)
+        result = arpack_eigenpairs(operator, k, which, tol, v0, max_products)
         if len(result.values) == k or not chosen:
             return result
         # ARPACK stopped with fewer than k Ritz pairs: "auto" falls back to this module's Lanczos.
@@ -138,7 +139,7 @@ def top_eigenpairs(
     basis = min(dim, basis_size if basis_size is not None else max(2 * k + 20, 40))
     if basis <= k:
         raise InputError(f"basis_size must exceed k={k}, got {basis}")
-    return _lanczos(matvec, v0, k, which == "largest", tol, max_products, basis, seed, xp)
+    return _lanczos(operator.matvec, v0, k, which == "largest", tol, max_products, basis, seed, xp)
 
 
 def _pick(theta: np.ndarray, count: int, largest: bool) -> np.ndarray:
@@ -146,11 +147,9 @@ def _pick(theta: np.ndarray, count: int, largest: bool) -> np.ndarray:
     return order[:count]
 
 
-def _dense(matvec: Callable[[Any], Any], dim: int, k: int, which: str, tol: float, xp: Any, v0: Any) -> EigenResult:
-    identity = eye_like(xp, dim, v0)
-    columns = [matvec(identity[:, i]) for i in range(dim)]
-    a = xp.stack(columns, axis=1)
-    a = (a + a.T) / 2
+def _dense(operator: SymmetricOperator, k: int, which: str, tol: float, xp: Any, v0: Array) -> EigenResult:
+    dim = operator.dim
+    a = operator.dense()
     values, vectors = xp.linalg.eigh(a)
     values_np = to_numpy(values)
     idx = _pick(values_np, k, which == "largest")
@@ -161,8 +160,8 @@ def _dense(matvec: Callable[[Any], Any], dim: int, k: int, which: str, tol: floa
 
 
 def _lanczos(
-    matvec: Callable[[Any], Any],
-    v0: Any,
+    matvec: Callable[[Array], Array],
+    v0: Array,
     k: int,
     largest: bool,
     tol: float,
@@ -234,13 +233,19 @@ def _lanczos(
 
 
 def hutchinson_trace(
-    matvec: Callable[[Any], Any], dim: int, samples: int, rng: np.random.Generator, *, like: Any = None
+    operator: SymmetricOperator | Callable[[Array], Array],
+    dim: int | None,
+    samples: int,
+    rng: np.random.Generator,
+    *,
+    like: Array = None,
 ) -> tuple[float, float]:
     """Hutchinson's estimate of tr A with Rademacher probes z: mean of z^T A z, and its standard error.
 
-    The standard error is the sample standard deviation of z^T A z over sqrt(samples)
-    (needs samples >= 2). Probes are drawn from ``rng`` and passed to ``matvec`` in
-    ``like``'s namespace and device (NumPy if None).
+    ``operator`` and ``dim`` as for :func:`top_eigenpairs` (``dim`` None for a
+    :class:`SymmetricOperator`). The standard error is the sample standard deviation of
+    z^T A z over sqrt(samples) (needs samples >= 2). Probes are drawn from ``rng`` and
+    passed to the operator in its namespace, on ``like``'s device.
 
     >>> import numpy as np
     >>> est, se = hutchinson_trace(lambda x: 3.0 * x, 10, 4, np.random.default_rng(0))
@@ -249,10 +254,10 @@ def hutchinson_trace(
     """
     if samples < 2:
         raise InputError(f"samples must be at least 2 to estimate a standard error, got {samples}")
-    xp = np if like is None else array_namespace(like)
+    operator = _as_operator(operator, dim, like)
+    xp = operator.namespace
     values = np.empty(samples)
     for i in range(samples):
-        z_np = rng.choice(np.array([-1.0, 1.0]), size=dim)
-        z = z_np if xp is np else asarray_like(xp, z_np, like)
-        values[i] = float(xp.sum(z * matvec(z)))
+        z = _vector_like(xp, rng.choice(np.array([-1.0, 1.0]), size=operator.dim), like)
+        values[i] = float(xp.sum(z * operator.matvec(z)))
     return float(np.mean(values)), float(np.std(values, ddof=1) / np.sqrt(samples))

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import to_numpy
 from .flatness import flattest_sharpness, near_balance_interval, top_singular_pair
@@ -29,11 +29,11 @@ _EPS = float(np.finfo(np.float64).eps)
 _CLUSTER = 1e-8
 
 
-def _numpy_weights(weights: Sequence[Any]) -> list[np.ndarray]:
+def _numpy_weights(weights: Sequence[Array]) -> list[np.ndarray]:
     return [to_numpy(w) for w in check_weights(weights)]
 
 
-def path_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+def path_gains(weights: Sequence[Array], v: Array = None) -> np.ndarray:
     """[g_0, ..., g_N], g_k = ||W_{k:1} v|| (g_0 = 1; g_N = s when v is the top right singular vector).
 
     >>> path_gains([np.diag([2.0, 1.0]), np.diag([3.0, 1.0])]).tolist()
@@ -53,7 +53,7 @@ def path_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
     return np.array(gains)
 
 
-def layer_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
+def layer_gains(weights: Sequence[Array], v: Array = None) -> np.ndarray:
     """[r_1, ..., r_N], r_k = g_k / g_{k-1} (theory id near-balance).
 
     Raises InputError when the path dies (some g_{k-1} = 0), where the ratios are undefined.
@@ -67,7 +67,7 @@ def layer_gains(weights: Sequence[Any], v: Any = None) -> np.ndarray:
     return gains[1:] / gains[:-1]
 
 
-def imbalance(weights: Sequence[Any]) -> np.ndarray:
+def imbalance(weights: Sequence[Array]) -> np.ndarray:
     """[||W_{k+1}^T W_{k+1} - W_k W_k^T||_F / (||W_{k+1}^T W_{k+1}||_F + ||W_k W_k^T||_F)]_{k=1..N-1}, in [0, 1].
 
     Zero exactly at balanced points; scale-free (relative to the two layers' own size; 0 when both vanish).
@@ -97,7 +97,7 @@ def _clusters(sv: np.ndarray, floor: float) -> list[np.ndarray]:
     return [np.array(g) for g in groups]
 
 
-def coupling(weights: Sequence[Any]) -> np.ndarray:
+def coupling(weights: Sequence[Array]) -> np.ndarray:
     """[c_1, ..., c_{N-1}] in [0, 1]: how much W_k's outputs line up with W_{k+1}'s inputs.
 
     c_k = max |<x, y>| over unit x in a left singular subspace of W_k and unit y in
@@ -126,7 +126,7 @@ def coupling(weights: Sequence[Any]) -> np.ndarray:
     return np.array(out)
 
 
-def path_residuals(weights: Sequence[Any]) -> np.ndarray:
+def path_residuals(weights: Sequence[Array]) -> np.ndarray:
     """Residuals of the coupling-at-flattest relations, one per layer, scale-free.
 
     With (s, u, v) the top singular pair of W_{N:1} and f_k = W_{k:1} v / s^(k/N),
@@ -161,7 +161,7 @@ class NearBalance:
     in_band: bool
 
 
-def near_balance(weights: Sequence[Any], lambda_max: float) -> NearBalance:
+def near_balance(weights: Sequence[Array], lambda_max: float) -> NearBalance:
     """Where the layer gains of a whitened global minimum sit in the near-balance band (theory id near-balance).
 
     delta = lambda_max / (N s^(2-2/N)) - 1 (clipped at 0) fixes the band

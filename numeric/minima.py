@@ -15,7 +15,7 @@ the diagonals:
 - balanced: w_{k,i} = sigma_i^(1/N) (theory id balanced-attains-bound, the example there);
 - flattest but unbalanced: the top direction balanced (the coupled path of
   coupling-at-flattest), the other directions skewed as far as the flatness
-  limit allows (the caveat example of theory.md is of this kind);
+  limit allows (the caveat example of theorems.md is of this kind);
 - near-flattest: the top direction skewed until lambda_max = (1 + delta) N s^(2-2/N).
 
 :func:`gauge_minimum` instead applies W_k -> G_k W_k G_{k-1}^{-1} (G_0 = G_N = I) to a
@@ -26,11 +26,12 @@ balance and the sharpness change).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError, NoExactFactorizationError
+from wideminima.random import haar_orthogonal
+from wideminima.types import Array
 
 from ._backend import as_float_array
 from .flatness import numerical_rank
@@ -49,7 +50,7 @@ __all__ = [
 _TOP_TIE = 1e-8
 
 
-def _check(target: Any, widths: Sequence[int]) -> tuple[np.ndarray, list[int], int]:
+def _check(target: Array, widths: Sequence[int]) -> tuple[np.ndarray, list[int], int]:
     t = as_float_array(target, "T", ndim=2)
     dims = list(widths)
     if len(dims) < 2 or any(int(d) != d or d < 1 for d in dims):
@@ -66,10 +67,8 @@ def _check(target: Any, widths: Sequence[int]) -> tuple[np.ndarray, list[int], i
 
 
 def _orthogonal(rng: np.random.Generator | None, n: int) -> np.ndarray:
-    if rng is None:
-        return np.eye(n)
-    q, r = np.linalg.qr(rng.standard_normal((n, n)))
-    return q * np.sign(np.diag(r))
+    """The identity when ``rng`` is None (no gauge rotation), else a Haar-random orthogonal matrix."""
+    return np.eye(n) if rng is None else haar_orthogonal(rng, n)
 
 
 def _embed(t: np.ndarray, dims: list[int], diag: np.ndarray, rng: np.random.Generator | None) -> list[np.ndarray]:
@@ -114,13 +113,13 @@ def diagonal_gram(diag: np.ndarray, widths: Sequence[int]) -> np.ndarray:
 def diagonal_sharpness(diag: np.ndarray, widths: Sequence[int]) -> float:
     """lambda_max at the diagonal minimum with diagonals ``diag`` (N, m): the largest :func:`diagonal_gram` entry.
 
-    >>> diagonal_sharpness(np.array([[1.0, 0.1], [1.0, 5.0], [1.0, 0.0]]), [2, 2, 2, 2])   # theory.md caveat
+    >>> diagonal_sharpness(np.array([[1.0, 0.1], [1.0, 5.0], [1.0, 0.0]]), [2, 2, 2, 2])   # theorems.md caveat
     3.0
     """
     return float(np.max(diagonal_gram(diag, widths)))
 
 
-def balanced_minimum(target: Any, widths: Sequence[int], rng: np.random.Generator | None = None) -> list[np.ndarray]:
+def balanced_minimum(target: Array, widths: Sequence[int], rng: np.random.Generator | None = None) -> list[np.ndarray]:
     """A balanced global minimum W_k = Q_k S^(1/N) Q_{k-1}^T (theory id balanced-attains-bound).
 
     Hidden frames Q_k are random orthogonal when ``rng`` is given, the identity otherwise.
@@ -135,7 +134,7 @@ def balanced_minimum(target: Any, widths: Sequence[int], rng: np.random.Generato
 
 
 def gauge_minimum(
-    target: Any, widths: Sequence[int], rng: np.random.Generator, *, condition: float = 10.0
+    target: Array, widths: Sequence[int], rng: np.random.Generator, *, condition: float = 10.0
 ) -> list[np.ndarray]:
     """A random, generally unbalanced global minimum: W_k -> G_k W_k G_{k-1}^{-1} applied to a balanced one.
 
@@ -185,14 +184,14 @@ def _skewed_diagonals(
 
 
 def flattest_unbalanced_minimum(
-    target: Any, widths: Sequence[int], rng: np.random.Generator, *, skew: float = 1.0, margin: float = 1e-2
+    target: Array, widths: Sequence[int], rng: np.random.Generator, *, skew: float = 1.0, margin: float = 1e-2
 ) -> list[np.ndarray]:
     """A flattest (lambda_max = N s^(2-2/N), whitened) but unbalanced global minimum.
 
     The top singular direction is factored evenly (the coupled path); every other
     direction i < min width gets layer gains sigma_i^(1/N) e^(t skew z_{k,i}) with
     random centred z (directions with sigma_i = 0: one layer zero, the others
-    nonzero, as in theory.md's caveat example). The largest t <= 1 keeping every
+    nonzero, as in theorems.md's caveat example). The largest t <= 1 keeping every
     other gram entry below (1 - margin) N s^(2-2/N) is found by bisection on the exact
     :func:`diagonal_sharpness`, so the result is flattest with a spectral gap. When
     min width = 1 or all directions tie with the top, the result is balanced.
@@ -231,7 +230,7 @@ def flattest_unbalanced_minimum(
 
 
 def near_flattest_minimum(
-    target: Any, widths: Sequence[int], delta: float, rng: np.random.Generator
+    target: Array, widths: Sequence[int], delta: float, rng: np.random.Generator
 ) -> list[np.ndarray]:
     """A global minimum with sharpness ratio lambda_max / (N s^(2-2/N)) = 1 + delta (whitened).
 

@@ -5,7 +5,7 @@ Architecture (:class:`MLP`): widths ``[d_0, ..., d_N]``; layer k computes
 first, as for the linear network), ``h_0 = x``, ``h_k = phi(z_k)`` for the hidden
 layers k < N and the output ``f(x) = z_N`` (no activation on the last layer).
 ``phi`` is ReLU, leaky ReLU (slope ``negative_slope`` below zero), tanh, or the
-identity (``"linear"``: then f is the deep linear network of theory.md).
+identity (``"linear"``: then f is the deep linear network of theorems.md).
 
 Parameters are one flat list ``params = [W_1, ..., W_N]`` followed, when
 ``bias=True``, by ``[b_1, ..., b_N]`` (``b_k`` of shape ``(d_k,)``). Gradients,
@@ -13,7 +13,7 @@ Hessian-vector products and directions use the same layout. The vector order of
 :meth:`MLP.dense_hessian` is that list flattened in order, each array row-major.
 
 Samples are rows: X of shape (n, d_0), Y of shape (n, d_N). The loss is the one
-convention of theory.md, L = 1/(2n) sum_i ||y_i - f(x_i)||^2.
+convention of theorems.md, L = 1/(2n) sum_i ||y_i - f(x_i)||^2.
 
 The Hessian-vector product is the full Hessian (residual term included), by
 Pearlmutter's R-operator: a forward pass of directional derivatives followed by
@@ -37,16 +37,20 @@ array([[6.],
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import array_namespace, as_float_array, asarray_like, check_seed, to_numpy
+from .hessian import flatten
 from .inits import check_widths
+from .lanczos import hutchinson_trace
+from .spectra import Extremes, operator_extremes
 
 __all__ = ["MLP", "ACTIVATIONS"]
 
@@ -91,7 +95,7 @@ class MLP:
         return int(sum(np.prod(s) for s in self.parameter_shapes()))
 
     # ----- validation at the API boundary -------------------------------------------------
-    def check_parameters(self, params: Sequence[Any], name: str = "params") -> list[Any]:
+    def check_parameters(self, params: Sequence[Array], name: str = "params") -> list[Array]:
         """``params`` as finite float64 arrays of the shapes :meth:`parameter_shapes` gives."""
         shapes = self.parameter_shapes()
         if isinstance(params, (str, bytes)) or not isinstance(params, Sequence) or len(params) != len(shapes):
@@ -107,7 +111,7 @@ class MLP:
             checked.append(arr)
         return checked
 
-    def _check_samples(self, xp: Any, like: Any, x: Any, y: Any | None = None) -> tuple[Any, Any]:
+    def _check_samples(self, xp: Any, like: Array, x: Array, y: Array | None = None) -> tuple[Array, Array]:
         xs = asarray_like(xp, x, like) if isinstance(x, np.ndarray) else x
         xs = as_float_array(xs, "X", xp=xp, ndim=2)
         if int(xs.shape[1]) != self.widths[0]:
@@ -122,35 +126,35 @@ class MLP:
             )
         return xs, ys
 
-    def _prepared(self, params: Sequence[Any], x: Any, y: Any | None = None) -> tuple[Any, list[Any], Any, Any]:
+    def _prepared(self, params: Sequence[Array], x: Array, y: Array | None = None) -> tuple[Any, list[Array], Array, Array]:
         checked = self.check_parameters(params)
         xp = array_namespace(*checked)
         xs, ys = self._check_samples(xp, checked[0], x, y)
         return xp, checked, xs, ys
 
     # ----- public API ---------------------------------------------------------------------
-    def forward(self, params: Sequence[Any], x: Any) -> Any:
+    def forward(self, params: Sequence[Array], x: Array) -> Array:
         """f(X), shape (n, d_N), for samples X of shape (n, d_0)."""
         xp, checked, xs, _ = self._prepared(params, x)
         return self._forward(xp, checked, xs)[0][-1]
 
-    def loss(self, params: Sequence[Any], x: Any, y: Any) -> float:
+    def loss(self, params: Sequence[Array], x: Array, y: Array) -> float:
         """L = 1/(2n) sum_i ||y_i - f(x_i)||^2."""
         xp, checked, xs, ys = self._prepared(params, x, y)
         return self.value_and_gradient_unchecked(xp, checked, xs, ys, gradient=False)[0]
 
-    def gradient(self, params: Sequence[Any], x: Any, y: Any) -> list[Any]:
+    def gradient(self, params: Sequence[Array], x: Array, y: Array) -> list[Array]:
         """dL/dparams, in the layout of ``params`` (backpropagation)."""
         xp, checked, xs, ys = self._prepared(params, x, y)
         return self.value_and_gradient_unchecked(xp, checked, xs, ys)[1]
 
-    def hessian_vector_product(self, params: Sequence[Any], x: Any, y: Any, direction: Sequence[Any]) -> list[Any]:
+    def hessian_vector_product(self, params: Sequence[Array], x: Array, y: Array, direction: Sequence[Array]) -> list[Array]:
         """H D for the full Hessian H of L at ``params`` and a direction D in the layout of ``params``."""
         xp, checked, xs, ys = self._prepared(params, x, y)
         dirs = self.check_parameters(direction, name="direction")
         return self.hessian_vector_product_unchecked(xp, checked, xs, ys, dirs)
 
-    def dense_hessian(self, params: Sequence[Any], x: Any, y: Any) -> np.ndarray:
+    def dense_hessian(self, params: Sequence[Array], x: Array, y: Array) -> np.ndarray:
         """The (P, P) Hessian as a NumPy array, one exact Hessian-vector product per column.
 
         Meant for small P (it costs P products); symmetric up to rounding.
@@ -160,7 +164,7 @@ class MLP:
         identity = np.eye(self.parameter_count)
         return np.stack([to_numpy(matvec(asarray_like(xp, column, checked[0]))) for column in identity], axis=1)
 
-    def unflatten(self, vector: Any) -> list[Any]:
+    def unflatten(self, vector: Array) -> list[Array]:
         """Split a parameter vector (P,) into arrays of :meth:`parameter_shapes` (inverse of ``flatten``)."""
         xp = array_namespace(vector)
         out, start = [], 0
@@ -170,52 +174,37 @@ class MLP:
             start += size
         return out
 
-    def hessian_extremes(self, params: Sequence[Any], x: Any, y: Any, *, seed: int = 0, tol: float = 1e-10) -> Any:
+    def hessian_extremes(self, params: Sequence[Array], x: Array, y: Array, *, seed: int = 0, tol: float = 1e-10) -> Extremes:
         """lambda_max and lambda_min (signed) of the full Hessian, as a ``numeric.Extremes``.
 
         Lanczos on exact Hessian-vector products through the numeric core's
-        ``top_eigenpairs`` (dense for P <= 64), residual-based convergence with ``tol``
-        relative to ||H||, start vectors from ``seed`` (top) and ``seed + 1`` (bottom),
-        as ``numeric.hessian_extremes`` does for the linear network.
+        :func:`wideminima.numeric.spectra.operator_extremes` (dense for P <= ``DENSE_EXTREMES``),
+        residual-based convergence with ``tol`` relative to ||H||, start vectors from ``seed``
+        (top) and ``seed + 1`` (bottom), as ``numeric.hessian_extremes`` does for the linear network.
         """
-        from .lanczos import top_eigenpairs
-        from .spectra import Eigenpair, Extremes
-
         xp, checked, xs, ys = self._prepared(params, x, y)
-        matvec = self._matvec(xp, checked, xs, ys)
-        dim = self.parameter_count
-        ends = []
-        for offset, which in enumerate(("largest", "smallest")):
-            found = top_eigenpairs(
-                matvec, dim, 1, seed=seed + offset, which=which, tol=tol, like=checked[0],
-                method="dense" if dim <= 64 else "lanczos",
-            )
-            vector = self.unflatten(found.vectors[:, 0])
-            ends.append(Eigenpair(float(found.values[0]), vector, float(found.residuals[0]), found.converged, found.products))
-        return Extremes(ends[0], ends[1])
+        return operator_extremes(
+            self._matvec(xp, checked, xs, ys), self.parameter_count, self.unflatten, like=checked[0], seed=seed, tol=tol
+        )
 
-    def hessian_trace(self, params: Sequence[Any], x: Any, y: Any, *, samples: int = 64, seed: int = 0) -> tuple[float, float]:
+    def hessian_trace(self, params: Sequence[Array], x: Array, y: Array, *, samples: int = 64, seed: int = 0) -> tuple[float, float]:
         """Hutchinson's estimate of tr H with Rademacher probes, and its standard error."""
-        from .lanczos import hutchinson_trace
-
         xp, checked, xs, ys = self._prepared(params, x, y)
         matvec = self._matvec(xp, checked, xs, ys)
         return hutchinson_trace(matvec, self.parameter_count, samples, np.random.default_rng(check_seed(seed)), like=checked[0])
 
-    def _matvec(self, xp: Any, params: list[Any], x: Any, y: Any) -> Any:
-        from .hessian import flatten
-
-        def matvec(vector: Any) -> Any:
+    def _matvec(self, xp: Any, params: list[Array], x: Array, y: Array) -> Callable[[Array], Array]:
+        def matvec(vector: Array) -> Array:
             return flatten(self.hessian_vector_product_unchecked(xp, params, x, y, self.unflatten(vector)))
 
         return matvec
 
     # ----- the computations (no validation: the training loop calls these directly) -------
-    def _split(self, params: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any] | None]:
+    def _split(self, params: Sequence[Array]) -> tuple[Sequence[Array], Sequence[Array] | None]:
         n = self.depth
         return params[:n], (params[n:] if self.bias else None)
 
-    def _phi(self, xp: Any, z: Any) -> tuple[Any, Any, Any | None]:
+    def _phi(self, xp: Any, z: Array) -> tuple[Array, Array, Array | None]:
         """phi(z), phi'(z) and phi''(z) (None where phi'' = 0 wherever it exists)."""
         if self.activation == "relu":
             positive = z > 0
@@ -230,7 +219,7 @@ class MLP:
             return t, d1, -2.0 * t * d1
         return z, xp.ones_like(z), None
 
-    def _forward(self, xp: Any, params: Sequence[Any], x: Any) -> tuple[list[Any], list[Any], list[tuple[Any, Any | None]]]:
+    def _forward(self, xp: Any, params: Sequence[Array], x: Array) -> tuple[list[Array], list[Array], list[tuple[Array, Array | None]]]:
         """Pre-activations [z_1..z_N], hidden outputs [h_0..h_{N-1}] and (phi', phi'') per hidden layer."""
         weights, biases = self._split(params)
         h, pre, hidden, derivs = x, [], [x], []
@@ -246,8 +235,8 @@ class MLP:
         return pre, hidden, derivs
 
     def value_and_gradient_unchecked(
-        self, xp: Any, params: Sequence[Any], x: Any, y: Any, *, gradient: bool = True
-    ) -> tuple[float, list[Any]]:
+        self, xp: Any, params: Sequence[Array], x: Array, y: Array, *, gradient: bool = True
+    ) -> tuple[float, list[Array]]:
         """(L, dL/dparams) on samples already validated; the fast path used by training."""
         pre, hidden, derivs = self._forward(xp, params, x)
         n = int(x.shape[0])
@@ -266,8 +255,8 @@ class MLP:
         return value, list(grad_w) + (list(grad_b) if self.bias else [])
 
     def hessian_vector_product_unchecked(
-        self, xp: Any, params: Sequence[Any], x: Any, y: Any, direction: Sequence[Any]
-    ) -> list[Any]:
+        self, xp: Any, params: Sequence[Array], x: Array, y: Array, direction: Sequence[Array]
+    ) -> list[Array]:
         """H D on validated inputs (R-operator: forward-over-reverse by hand)."""
         weights, _ = self._split(params)
         dir_w, dir_b = self._split(direction)

@@ -1,6 +1,6 @@
 """Second moments of the data: everything the quadratic loss of a linear network sees.
 
-Conventions (theory.md, "Setting and notation"): samples are rows, X (n, d_0) and
+Conventions (theorems.md, "Setting"): samples are rows, X (n, d_0) and
 Y (n, d_N); Sigma_x = X^T X / n (d_0, d_0), Sigma_yx = Y^T X / n (d_N, d_0);
 T = Sigma_yx Sigma_x^{-1} (d_N, d_0) is the least-squares target; the loss is
 L(W) = 1/2 E||y - W_{N:1} x||^2, whose minimum value L* = 1/2 (E||y||^2 - tr(T Sigma_x T^T)).
@@ -9,11 +9,11 @@ L(W) = 1/2 E||y - W_{N:1} x||^2, whose minimum value L* = 1/2 (E||y||^2 - tr(T S
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import as_float_array
 
@@ -63,13 +63,13 @@ class Moments:
             raise InputError(f"E||y||^2 must be finite, got {self.y_energy}")
 
     @classmethod
-    def whitened(cls, target: Any) -> "Moments":
+    def whitened(cls, target: Array) -> "Moments":
         """Sigma_x = I and y = T x: the whitened, noise-free population setting."""
         t = as_float_array(target, "T", ndim=2)
         return cls(np.eye(t.shape[1]), t.copy())
 
     @classmethod
-    def from_target(cls, target: Any, sigma_x: Any) -> "Moments":
+    def from_target(cls, target: Array, sigma_x: Array) -> "Moments":
         """Population moments of y = T x with E[x x^T] = Sigma_x."""
         t = as_float_array(target, "T", ndim=2)
         sx = as_float_array(sigma_x, "Sigma_x", ndim=2)
@@ -78,7 +78,7 @@ class Moments:
         return cls(sx, t @ sx)
 
     @classmethod
-    def from_samples(cls, x: Any, y: Any) -> "Moments":
+    def from_samples(cls, x: Array, y: Array) -> "Moments":
         """Empirical moments of samples stored as rows: X (n, d_0), Y (n, d_N)."""
         xs = as_float_array(x, "X", ndim=2)
         ys = as_float_array(y, "Y", ndim=2)

@@ -18,11 +18,11 @@ array([[0.5, 0. ],
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.types import Array
 
 from ._backend import array_namespace, eye_like
 from .network import check_weights
@@ -40,14 +40,14 @@ def check_resnet_widths(widths: Sequence[int]) -> int:
     return dims[0]
 
 
-def _square(layers: list[Any], name: str) -> None:
+def _square(layers: list[Array], name: str) -> None:
     d = int(layers[0].shape[1])
     for k, layer in enumerate(layers, start=1):
         if tuple(int(s) for s in layer.shape) != (d, d):
             raise InputError(f"{name}{k} has shape {tuple(layer.shape)}; a ResNet layer is square ({d}, {d})")
 
 
-def resnet_weights(residuals: Sequence[Any]) -> list[Any]:
+def resnet_weights(residuals: Sequence[Array]) -> list[Array]:
     """[I + R_1, ..., I + R_N] from residual blocks R_k of shape (d, d)."""
     layers = check_weights(residuals)
     _square(layers, "R")
@@ -56,7 +56,7 @@ def resnet_weights(residuals: Sequence[Any]) -> list[Any]:
     return [eye + r for r in layers]
 
 
-def resnet_residuals(weights: Sequence[Any]) -> list[Any]:
+def resnet_residuals(weights: Sequence[Array]) -> list[Array]:
     """[W_1 - I, ..., W_N - I] from square layers W_k of shape (d, d)."""
     layers = check_weights(weights)
     _square(layers, "W")

@@ -14,29 +14,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from wideminima.errors import InputError, NotAGlobalMinimumError
+from wideminima.types import Array
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
-from .flatness import top_singular_pair
+from .flatness import flattest_bound, top_singular_pair
 from .gram import gram_factors
-from .hessian import _resolve, flatten, hessian_operator, parameter_count, unflatten
+from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import end_to_end, products_after, products_before
 
-__all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes"]
+__all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
 
 # Output grams up to this size are diagonalized densely (eigh of a 400 x 400 matrix is ~10 ms).
 _DENSE_GRAM = 400
 # Weight of the seeded random part of the Lanczos start vector (relative to u v^T).
 _START_NOISE = 1e-2
 _EPS = float(np.finfo(np.float64).eps)
+# Hessians with at most this many parameters are diagonalized densely by :func:`operator_extremes`:
+# P products plus an eigh of a P x P matrix cost less than the two Lanczos runs (~2 x 30 products) would.
+DENSE_EXTREMES = 64
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Spectrum:
     residual: float
     converged: bool
     products: int
-    vector: list[Any]
+    vector: list[Array]
     trace: float
     method: str
 
@@ -70,7 +73,7 @@ class Eigenpair:
     """One eigenpair of the full Hessian with its explicit residual ||H v - value v||."""
 
     value: float
-    vector: list[Any]
+    vector: list[Array]
     residual: float
     converged: bool
     products: int
@@ -112,10 +115,10 @@ class MinimumTest:
         return bool(self.residual <= self.bound)
 
 
-def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
+def global_minimum_test(weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None) -> MinimumTest:
     """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
 
-    The minima are exactly the points with W_{N:1} = T (theory.md, min width >= rank T).
+    The minima are exactly the points with W_{N:1} = T (theorems.md, min width >= rank T).
     The test is ||(W_{N:1} - T) Sigma_x^{1/2}||_F <= bound with
 
         bound = c ||Sigma_x^{1/2}||_2 (sum_k d_{k-1} ||A_k||_F ||W_k||_F ||B_k||_F + d_0 cond(Sigma_x) ||T||_F),
@@ -132,7 +135,7 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     """
     if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
         raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights))
     root = moments.sigma_x_sqrt
@@ -147,7 +150,7 @@ def global_minimum_test(weights: Sequence[Any], moments: Moments | None = None, 
     return MinimumTest(residual, c * float(np.sqrt(eig[-1])) * (chain + target_error))
 
 
-def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | None) -> None:
+def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
     test = global_minimum_test(weights, moments, rtol=rtol)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(
@@ -156,7 +159,7 @@ def _require_minimum(weights: Sequence[Any], moments: Moments, rtol: float | Non
         )
 
 
-def _gram_start(factors: Any, moments: Moments, seed: int, rounds: int = 30) -> np.ndarray:
+def _gram_start(factors: GramFactors, moments: Moments, seed: int, rounds: int = 30) -> np.ndarray:
     """Start vector: u v^T maximizing the bilinear lower bound sum_k (u^T L_k u)(v^T R_k v), plus seeded noise.
 
     Alternating power steps from the top singular pair of T Sigma_x^{1/2} (an exact
@@ -181,7 +184,7 @@ def _gram_start(factors: Any, moments: Moments, seed: int, rounds: int = 30) -> 
 
 
 def sharpness(
-    weights: Sequence[Any],
+    weights: Sequence[Array],
     moments: Moments | None = None,
     *,
     seed: int = 0,
@@ -205,7 +208,7 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     _require_minimum(weights, moments, rtol)
     xp = array_namespace(*weights)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
@@ -221,7 +224,7 @@ def sharpness(
     else:
         start = asarray_like(xp, _gram_start(factors, moments, seed).reshape(-1), weights[0])
 
-        def gram_product(vector: Any) -> Any:
+        def gram_product(vector: Array) -> Array:
             return xp.reshape(factors.apply(xp.reshape(vector, (1, dn, d0))), (-1,))
 
         result = top_eigenpairs(gram_product, dn * d0, 1, start=start, tol=tol, method=method)
@@ -241,7 +244,7 @@ def sharpness(
 
 
 def hessian_extremes(
-    weights: Sequence[Any],
+    weights: Sequence[Array],
     moments: Moments | None = None,
     *,
     seed: int = 0,
@@ -252,8 +255,8 @@ def hessian_extremes(
 
     Both ends use this module's Lanczos (tolerance relative to ||H||, so a
     smallest eigenvalue near zero converges too), from seeded start vectors
-    (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to 64
-    are diagonalized densely.
+    (``seed`` for the top, ``seed + 1`` for the bottom). Parameter counts up to
+    :data:`DENSE_EXTREMES` are diagonalized densely (:func:`operator_extremes`).
 
     >>> import numpy as np
     >>> w = [np.array([[1.0]]), np.array([[1.0]])]   # T = 1: H = [[1, 1], [1, 1]]
@@ -261,29 +264,53 @@ def hessian_extremes(
     >>> round(e.lambda_max, 12), round(e.lambda_min, 12)
     (2.0, 0.0)
     """
-    weights, moments = _resolve(weights, moments)
-    xp = array_namespace(*weights)
+    weights, moments = resolve_network(weights, moments)
     dim = parameter_count(weights)
-
     operator = hessian_operator(weights, moments)
 
-    def product(vector: Any) -> Any:
+    def product(vector: Array) -> Array:
         return flatten(operator(unflatten(vector, weights)))
 
+    return operator_extremes(
+        product, dim, lambda vector: unflatten(vector, weights), like=weights[0], seed=seed, tol=tol, max_products=max_products
+    )
+
+
+def operator_extremes(
+    product: Callable[[Array], Array],
+    dim: int,
+    unflatten_vector: Callable[[Array], list[Array]],
+    *,
+    like: Array,
+    seed: int = 0,
+    tol: float = 1e-10,
+    max_products: int | None = None,
+    dense_dimension: int = DENSE_EXTREMES,
+) -> Extremes:
+    """Largest and smallest signed eigenvalues of a symmetric operator on R^dim: the one extremes routine.
+
+    ``product`` maps a flat vector (dim,) of ``like``'s namespace to the operator applied to
+    it (a Hessian-vector product); ``unflatten_vector`` turns a flat eigenvector into the
+    parameter list stored in :class:`Eigenpair`. Both ends come from :func:`top_eigenpairs`:
+    dense (dim products and one eigh) when dim <= ``dense_dimension``, else this toolkit's
+    Lanczos with ``tol`` relative to ||H|| and at most ``max_products`` products; start
+    vectors from ``seed`` (largest) and ``seed + 1`` (smallest). Used by
+    :func:`hessian_extremes` (deep linear networks) and ``MLP.hessian_extremes``.
+    """
     ends = []
     for offset, which in enumerate(("largest", "smallest")):
         result = top_eigenpairs(
-            product, dim, 1, seed=seed + offset, which=which, tol=tol, like=weights[0],
-            max_products=max_products, method="dense" if dim <= 64 else "lanczos",
+            product, dim, 1, seed=seed + offset, which=which, tol=tol, like=like,
+            max_products=max_products, method="dense" if dim <= dense_dimension else "lanczos",
         )
         ends.append(
-            Eigenpair(float(result.values[0]), unflatten(result.vectors[:, 0], weights), float(result.residuals[0]),
+            Eigenpair(float(result.values[0]), unflatten_vector(result.vectors[:, 0]), float(result.residuals[0]),
                       result.converged, result.products)
         )
     return Extremes(ends[0], ends[1])
 
 
-def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, seed: int = 0) -> float:
+def sharpness_ratio(weights: Sequence[Array], moments: Moments | None = None, *, seed: int = 0) -> float:
     """lambda_max / flattest_bound at a global minimum (1 exactly at the flattest minima, whitened).
 
     Theory ids sharpness-lower-bound and balanced-attains-bound: >= 1 at every global
@@ -294,8 +321,6 @@ def sharpness_ratio(weights: Sequence[Any], moments: Moments | None = None, *, s
     >>> sharpness_ratio([np.diag([2.0, 1.0]), np.diag([2.0, 1.0])])   # balanced
     1.0
     """
-    from .flatness import flattest_bound
-
     bound = flattest_bound(weights, moments)
     if bound == 0:
         raise NotAGlobalMinimumError("the flattest bound is 0 (T = 0): the sharpness ratio is undefined")

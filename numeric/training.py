@@ -37,36 +37,49 @@ lambda_min of the full Hessian (Lanczos on exact Hessian-vector products).
 >>> import numpy as np
 >>> from wideminima.numeric import Moments
 >>> result = train("resnet", Moments.whitened(np.diag([2.0, 1.5])), widths=[2, 2, 2], lr=0.1, steps=2000)
->>> result.status, bool(np.allclose(result.weights[0], np.diag([2.0, 1.5]) ** 0.5, rtol=1e-9))
+>>> str(result.status), bool(np.allclose(result.weights[0], np.diag([2.0, 1.5]) ** 0.5, rtol=1e-9))
 ('converged', True)
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TextIO
 
 import numpy as np
 
-from wideminima._progress import eta_seconds, format_seconds, render_bar
 from wideminima.errors import InputError
+from wideminima.progress import ProgressBar
+from wideminima.types import Array
 
 from ._backend import check_seed
 from .inits import init_weights
+from .metrics import imbalance, path_gains
 from .mlp import MLP
 from .moments import Moments
 from .network import check_weights, excess_loss_and_gradient_unchecked
 from .resnet import check_resnet_widths
+from .spectra import hessian_extremes
 
-__all__ = ["Schedule", "TrainResult", "train", "MODELS", "OPTIMIZERS", "STATUSES", "DEFAULT_TOL", "DIVERGENCE_FACTOR"]
+__all__ = ["Schedule", "TrainResult", "train", "MODELS", "OPTIMIZERS", "STATUSES", "TrainStatus", "DEFAULT_TOL", "DIVERGENCE_FACTOR"]
 
 MODELS = ("linear", "resnet", "mlp")
 OPTIMIZERS = ("gd", "sgd")
-STATUSES = ("converged", "diverged", "max_steps")
+
+
+class TrainStatus(StrEnum):
+    """How :func:`train` ended (module docstring); the values are the strings written to JSON."""
+
+    CONVERGED = "converged"
+    DIVERGED = "diverged"
+    MAX_STEPS = "max_steps"
+
+
+STATUSES = tuple(status.value for status in TrainStatus)
 # Relative gradient-norm tolerance: reachable in float64 (the gradient's rounding
 # floor is ~ N eps ||W||^(2N-1) ||Sigma_x|| relative to its scale) with room to spare.
 DEFAULT_TOL = 1e-10
@@ -120,14 +133,14 @@ class TrainResult:
     """Outcome of :func:`train`.
 
     ``weights`` [W_1..W_N] (NumPy float64), ``biases`` [b_1..b_N] or None,
-    ``status`` one of :data:`STATUSES`, ``steps`` the number of updates applied,
+    ``status`` a :class:`TrainStatus` (its value one of :data:`STATUSES`), ``steps`` the number of updates applied,
     ``loss`` and ``gradient_norm`` at the returned weights (full data), ``diverged_at``
     the step of divergence or None, ``trajectory`` the logged rows, ``seconds`` wall time.
     """
 
     weights: list[np.ndarray]
     biases: list[np.ndarray] | None
-    status: str
+    status: TrainStatus
     steps: int
     loss: float
     gradient_norm: float
@@ -148,7 +161,7 @@ class _Overflow(Exception):
 class _LinearObjective:
     """L and grad L of a deep linear network from second moments, O(N) matmuls per call.
 
-    grad_k = A_k^T (W_{N:1} Sigma_x - Sigma_yx) B_k^T (theory.md); the loss is
+    grad_k = A_k^T (W_{N:1} Sigma_x - Sigma_yx) B_k^T (theorems.md); the loss is
     L* + 1/2 <(W_{N:1} - T) Sigma_x, W_{N:1} - T>, exact near the minimum (no cancellation).
     """
 
@@ -176,36 +189,6 @@ class _SampleObjective:
         if rows is None:
             return self.net.value_and_gradient_unchecked(np, params, self.x, self.y)
         return self.net.value_and_gradient_unchecked(np, params, self.x[rows], self.y[rows])
-
-
-class _ProgressBar:
-    """``[####....] step/steps  loss  ETA m:ss`` on stderr, redrawn at most 4 times a second.
-
-    Drawn only when enabled and the stream is a terminal, and only once the run has
-    lasted half a second (short runs print nothing).
-    """
-
-    def __init__(self, steps: int, enabled: bool, stream: TextIO | None = None) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.steps = max(steps, 1)
-        self.start = self.last = time.monotonic()
-        self.drawn = False
-
-    def update(self, step: int, loss: float) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 0.25 or now - self.start < 0.5:
-            return
-        self.last, self.drawn = now, True
-        done = step / self.steps
-        eta = format_seconds(eta_seconds(now - self.start, done) or 0.0)
-        self.stream.write(f"\r{render_bar(done)} {step}/{self.steps}  loss {loss:.3e}  ETA {eta} ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def _check_positive(name: str, value: float) -> float:
@@ -275,7 +258,7 @@ def _norm(grads: list[np.ndarray]) -> float:
 
 def train(
     model: str | MLP,
-    data: Moments | tuple[Any, Any],
+    data: Moments | tuple[Array, Array],
     *,
     widths: Sequence[int] | None = None,
     optimizer: str = "gd",
@@ -283,7 +266,7 @@ def train(
     steps: int,
     batch_size: int | None = None,
     schedule: Schedule | str | None = None,
-    init: str | Sequence[Any] | None = None,
+    init: str | Sequence[Array] | None = None,
     init_scale: float = 1e-3,
     seed: int = 0,
     tol: float = DEFAULT_TOL,
@@ -330,9 +313,10 @@ def train(
     epoch = x.shape[0] // batch_size if minibatch is not None else 1
     logger = _Logger(kind, net, moments, x, y, log_every, sharpness_every, seed)
 
-    bar = _ProgressBar(steps, progress)
+    # Redrawn at most 4 times a second, and only once the run has lasted half a second.
+    bar = ProgressBar(steps, enabled=progress, every=0.25, after=0.5)
     start = time.perf_counter()
-    status, diverged_at, largest = "max_steps", None, 0.0
+    status, diverged_at, largest = TrainStatus.MAX_STEPS, None, 0.0
     value, grads, gnorm, t = math.nan, [], math.nan, 0
     order = rng.permutation(x.shape[0]) if minibatch is not None else None
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -353,10 +337,10 @@ def train(
                         raise _Overflow
                     largest = max(largest, gnorm)
                 if value > threshold:
-                    status, diverged_at = "diverged", t
+                    status, diverged_at = TrainStatus.DIVERGED, t
                     break
                 if full_check and gnorm <= tol * largest:
-                    status = "converged"
+                    status = TrainStatus.CONVERGED
                     break
                 if logger.due(t):
                     logger.log(t, schedule.rate(lr, t, steps), value, gnorm, params)
@@ -370,25 +354,25 @@ def train(
                         order = rng.permutation(x.shape[0])
                     value, grads = minibatch.value_and_gradient(params, order[position : position + batch_size])
                     if not math.isfinite(value) or value > threshold:
-                        status, diverged_at = "diverged", t
+                        status, diverged_at = TrainStatus.DIVERGED, t
                         break
                 eta = schedule.rate(lr, t, steps)
                 # Under errstate(over="raise") an overflowing step raises before storing inf.
                 params = [p - eta * g for p, g in zip(params, grads)]
             except (FloatingPointError, _Overflow):
-                status, diverged_at = "diverged", t
+                status, diverged_at = TrainStatus.DIVERGED, t
                 break
             if t & 255 == 0:
-                bar.update(t, value)
+                bar.update(t, f"{t}/{steps}  loss {value:.3e}")
     bar.close()
     seconds = time.perf_counter() - start
-    if status == "diverged":
+    if status is TrainStatus.DIVERGED:
         with np.errstate(over="ignore", invalid="ignore"):
             value, grads = full.value_and_gradient(params)
             gnorm = _norm(grads)
         # Past float64 (inf, or NaN from inf - inf): the honest value is "beyond the range", never NaN.
         value, gnorm = (v if math.isfinite(v) else math.inf for v in (value, gnorm))
-    if status != "diverged" or math.isfinite(value):
+    if status is not TrainStatus.DIVERGED or math.isfinite(value):
         logger.log_last(t, schedule.rate(lr, min(t, steps), steps), value, gnorm, params)
     weights = [np.array(p) for p in params[: net.depth]]
     biases = [np.array(p) for p in params[net.depth :]] if net.bias else None
@@ -400,7 +384,7 @@ class _Logger:
     and lambda_max, lambda_min every ``sharpness_every`` steps."""
 
     def __init__(
-        self, kind: str, net: MLP, moments: Moments | None, x: Any, y: Any, log_every: int, sharpness_every: int, seed: int
+        self, kind: str, net: MLP, moments: Moments | None, x: Array, y: Array, log_every: int, sharpness_every: int, seed: int
     ) -> None:
         self.kind, self.net, self.moments, self.x, self.y = kind, net, moments, x, y
         self.log_every, self.sharpness_every, self.seed = log_every, sharpness_every, seed
@@ -414,8 +398,6 @@ class _Logger:
     def log(self, t: int, lr: float, value: float, gnorm: float, params: list[np.ndarray]) -> None:
         row: dict[str, Any] = {"step": t, "lr": lr, "loss": value, "gradient_norm": gnorm}
         if self.kind != "mlp":
-            from .metrics import imbalance, path_gains
-
             row["imbalance"] = imbalance(params).tolist()
             row["path_gains"] = path_gains(params).tolist()
         if self.sharpness_every > 0 and t % self.sharpness_every == 0:
@@ -431,7 +413,5 @@ class _Logger:
         if self.kind == "mlp":
             found = self.net.hessian_extremes(params, self.x, self.y, seed=self.seed)
         else:
-            from .spectra import hessian_extremes
-
             found = hessian_extremes(params, self.moments, seed=self.seed)
         return {"lambda_max": found.lambda_max, "lambda_min": found.lambda_min}

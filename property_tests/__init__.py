@@ -1,4 +1,4 @@
-"""Claims, strategies and the verify engine; one pytest suite per claim of theory.md.
+"""Claims, strategies and the verify engine; the built-in claims of theorems.md (one module per id in :mod:`.theorems`).
 
 Public API (what a conjecture file needs):
 

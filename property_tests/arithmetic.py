@@ -41,11 +41,18 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
+import numpy.typing as npt
+
+from wideminima.numeric.gram import column_major, gram_matrix
+from wideminima.numeric.network import products_after, products_before
+from wideminima.symbolic.certificates import lambda_max_enclosure
+from wideminima.symbolic.multiprecision import mp_lambda_max, mp_matrix
 
 __all__ = ["Arithmetic", "Float64", "MultiPrecision", "Interval", "FLOAT64", "MP_DIGITS"]
 
@@ -63,7 +70,7 @@ class Arithmetic:
         yield
 
     # --- conversion -------------------------------------------------------------------
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         """``value`` (float64 array or list of numbers) as an array of this arithmetic, exactly."""
         raise NotImplementedError
 
@@ -71,7 +78,7 @@ class Arithmetic:
         """A Python number (int, float or Fraction) as a number of this arithmetic, exactly."""
         raise NotImplementedError
 
-    def matrices(self, arrays: Any) -> list[np.ndarray]:
+    def matrices(self, arrays: Sequence[npt.ArrayLike]) -> list[np.ndarray]:
         """A list of float64 arrays (e.g. the layers) converted with :meth:`array`."""
         return [self.array(a) for a in arrays]
 
@@ -114,20 +121,20 @@ class Arithmetic:
 
     # --- linear-network quantities ----------------------------------------------------
     def output_gram(self, weights: list[np.ndarray], sigma_x_factor: np.ndarray | None = None) -> np.ndarray:
-        """G = sum_k (F^T B_k^T B_k F) kron (A_k A_k^T) (theory id output-gram-spectrum).
+        """G = sum_k (F^T B_k^T B_k F) kron (A_k A_k^T), column-major vec (theory id output-gram-spectrum).
 
-        ``F`` is any factor with F F^T = Sigma_x (None: the identity). F = Sigma_x^{1/2} Q
-        for an orthogonal Q, so G is orthogonally similar to the gram of theory.md and
-        has the same spectrum; a factor keeps G exactly computable from the instance.
+        Formed by :func:`wideminima.numeric.gram.gram_matrix`, the one implementation of G,
+        in this arithmetic's arrays, and re-indexed by :func:`~wideminima.numeric.gram.column_major`:
+        the margins' float64 eigenvalues (LAPACK on this exact arrangement) stay bit for bit
+        what they were before G had one implementation. ``F`` is any factor with F F^T = Sigma_x (None: the
+        identity). F = Sigma_x^{1/2} Q for an orthogonal Q, so G is orthogonally similar to
+        the gram of theorems.md and has the same spectrum; a factor keeps G exactly
+        computable from the instance.
         """
-        from wideminima.numeric.network import products_after, products_before
-
-        total = None
-        for a, b in zip(products_after(weights), products_before(weights)):
-            right = b if sigma_x_factor is None else b @ sigma_x_factor
-            term = np.kron(right.T @ right, a @ a.T)
-            total = term if total is None else total + term
-        return total
+        before = products_before(weights)
+        if sigma_x_factor is not None:
+            before = [b @ sigma_x_factor for b in before]
+        return column_major(gram_matrix(products_after(weights), before), int(weights[-1].shape[0]), int(weights[0].shape[1]))
 
     def value(self, x: Any) -> float:
         """A float for reports (the midpoint of an interval)."""
@@ -139,7 +146,7 @@ class Float64(Arithmetic):
 
     name = "float64"
 
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         return np.array(value, dtype=np.float64)
 
     def scalar(self, value: Any) -> float:
@@ -182,7 +189,7 @@ class _Mpmath(Arithmetic):
         finally:
             self.ctx.prec = saved
 
-    def array(self, value: Any) -> np.ndarray:
+    def array(self, value: npt.ArrayLike) -> np.ndarray:
         a = np.asarray(value, dtype=np.float64)
         out = np.empty(a.shape, dtype=object)
         for index, x in np.ndenumerate(a):
@@ -204,31 +211,25 @@ class MultiPrecision(_Mpmath):
     name = "mp50"
 
     def __init__(self, dps: int = MP_DIGITS) -> None:
-        import mpmath
-
         super().__init__(mpmath.mp, dps)
         self.mp = mpmath.mp
 
     def power(self, x: Any, exponent: int | Fraction) -> Any:
         return self.mp.power(x, self.scalar(Fraction(exponent)))
 
-    def _matrix(self, a: np.ndarray) -> Any:
-        return self.mp.matrix([[self.mp.mpf(x) for x in row] for row in np.asarray(a)])
-
     def lambda_max(self, symmetric: np.ndarray) -> Any:
-        s = np.asarray(symmetric)
-        m = self._matrix((s + s.T) / 2)
-        return max(self.mp.eigsy(m, eigvals_only=True))
+        """``mpmath.eigsy`` at 50 digits through :func:`wideminima.symbolic.multiprecision.mp_lambda_max`."""
+        return mp_lambda_max(symmetric)
 
     def top_singular_pair(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, sv, v = self.mp.svd_r(self._matrix(matrix), compute_uv=True)
+        u, sv, v = self.mp.svd_r(mp_matrix(matrix), compute_uv=True)
         top = max(range(len(sv)), key=lambda i: sv[i])
         rows, cols = np.asarray(matrix).shape
         return (np.array([u[i, top] for i in range(rows)], dtype=object),
                 np.array([v[top, j] for j in range(cols)], dtype=object))
 
     def top_singular_value(self, matrix: np.ndarray) -> Any:
-        return max(self.mp.svd_r(self._matrix(matrix), compute_uv=False))
+        return max(self.mp.svd_r(mp_matrix(matrix), compute_uv=False))
 
 
 class Interval(_Mpmath):
@@ -237,8 +238,6 @@ class Interval(_Mpmath):
     name = "interval"
 
     def __init__(self, dps: int = MP_DIGITS) -> None:
-        import mpmath
-
         super().__init__(mpmath.iv, dps)
         self.iv = mpmath.iv
 
@@ -296,8 +295,6 @@ class Interval(_Mpmath):
         With S the float64 midpoint and r >= ||G - S||_F >= ||G - S||_2, Weyl's
         inequality puts lambda_max(G) in lambda_max_enclosure(S) widened by r.
         """
-        from wideminima.symbolic.certificates import lambda_max_enclosure
-
         mid, radius = self._float_and_radius(symmetric)
         box = lambda_max_enclosure(mid, dps=self.dps)
         iv = self.iv

@@ -25,15 +25,17 @@ interval arithmetic to certify a refutation.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from wideminima.errors import InputError
 
-__all__ = ["Claim", "claim", "KINDS", "DEFAULT_BUDGET"]
+__all__ = ["Claim", "ClaimKind", "claim", "KINDS", "DEFAULT_BUDGET", "registered_claims", "forget_claims"]
 
-KINDS = ("theorem", "empirical", "conjecture")
+ClaimKind = Literal["theorem", "empirical", "conjecture"]
+KINDS: tuple[str, ...] = get_args(ClaimKind)
 
 # Default float64 error budget of a margin, relative: a margin built from the
 # eigenvalues of an n x n matrix (n <= 100) with entries of condition <= 1e4 is
@@ -42,6 +44,9 @@ KINDS = ("theorem", "empirical", "conjecture")
 DEFAULT_BUDGET = 1e-9
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+# module name -> the claims @claim made while that module ran, in definition order
+_REGISTRY: dict[str, list[Claim]] = {}
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,7 @@ class Claim:
     """
 
     id: str
-    kind: str
+    kind: ClaimKind
     statement: str
     strategy: Any
     margin: Callable[[Any, Any], Any]
@@ -115,7 +120,7 @@ def claim(
     id: str,  # noqa: A002 - the claim's id is called id everywhere in the toolkit
     strategy: Any,
     statement: str = "",
-    kind: str = "conjecture",
+    kind: ClaimKind = "conjecture",
     budget: float | Callable[[Any], float] = DEFAULT_BUDGET,
     exact: bool = True,
     certified_by: str | None = None,
@@ -124,15 +129,30 @@ def claim(
 ) -> Callable[[Callable[[Any, Any], Any]], Claim]:
     """Decorator turning a margin function ``margin(instance, ctx)`` into a :class:`Claim`.
 
-    The decorated name is bound to the Claim; ``wideminima verify FILE`` runs every
-    Claim found at the top level of FILE, in the order they are defined.
+    The decorated name is bound to the Claim, and the Claim is registered under the
+    module where the decoration happens, in definition order (two functions with the
+    same Python name both count): ``wideminima verify FILE`` runs the claims FILE
+    registered, in that order (:func:`registered_claims`).
     """
 
     def wrap(margin: Callable[[Any, Any], Any]) -> Claim:
         extra = {} if certified_by is None else {"certified_by": certified_by}
-        return Claim(id=id, kind=kind, statement=statement or (margin.__doc__ or "").strip().split("\n")[0],
+        made = Claim(id=id, kind=kind, statement=statement or (margin.__doc__ or "").strip().split("\n")[0],
                      strategy=strategy, margin=margin, budget=budget, exact=exact,
                      examples_scale=examples_scale, source=getattr(margin, "__module__", "") or "", strict=strict,
                      **extra)
+        module = sys._getframe(1).f_globals.get("__name__", "")  # where @claim is applied, not where margin lives
+        _REGISTRY.setdefault(module, []).append(made)
+        return made
 
     return wrap
+
+
+def registered_claims(module: str) -> list[Claim]:
+    """The claims ``@claim`` registered while the module named ``module`` ran, in definition order."""
+    return list(_REGISTRY.get(module, ()))
+
+
+def forget_claims(module: str) -> None:
+    """Drop the registrations of ``module`` (before it is executed again, so nothing is counted twice)."""
+    _REGISTRY.pop(module, None)

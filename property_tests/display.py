@@ -1,13 +1,10 @@
-"""The verify report as text: a progress line on stderr and one row per claim."""
+"""The verify report as text: one row per claim (the progress line is :mod:`wideminima.progress`)."""
 
 from __future__ import annotations
 
-import sys
-from typing import IO, Any
-
 from .engine import ClaimResult, ClaimStatus, VerifyResult
 
-__all__ = ["Progress", "format_row", "format_header", "format_summary", "format_coverage"]
+__all__ = ["format_row", "format_header", "format_summary", "format_coverage"]
 
 _COLUMNS = ("claim", "kind", "examples", "worst margin", "status", "seconds")
 _WIDTHS = (28, 10, 8, 12, 16, 7)
@@ -47,30 +44,3 @@ def format_summary(result: VerifyResult) -> str:
     counts = ", ".join(f"{s[str(status)]} {status}" for status in ClaimStatus
                        if s[str(status)] or status in (ClaimStatus.VERIFIED, ClaimStatus.REFUTED))
     return f"{counts} (profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s, exit {result.exit_code})"
-
-
-class Progress:
-    """A one-line progress display on a terminal (nothing when ``stream`` is not a TTY)."""
-
-    def __init__(self, total: int, stream: IO[str] | None = None, enabled: bool = True) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.total = total
-
-    def claim(self, index: int, claim: Any) -> Any:
-        """Start claim ``index``; return its ``update(done, planned)`` callback (None when not on a terminal)."""
-        if not self.enabled:
-            return None
-
-        def update(done: int, planned: int) -> None:
-            self.stream.write(f"\r[{index + 1}/{self.total}] {claim.id}: {done}/{planned} examples\x1b[K")
-            self.stream.flush()
-
-        update(0, 0)
-        return update
-
-    def clear(self) -> None:
-        """Erase the progress line."""
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()

@@ -52,11 +52,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.io import save_npz
 
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
@@ -113,7 +114,7 @@ class Evaluation:
     margin: float
     float_margin: float
     budget: float
-    digits: str = "float64"
+    digits: Literal["float64", "mp50"] = "float64"
     enclosure: tuple[float, float] | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -282,8 +283,6 @@ def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[st
 def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out_dir: str | Path,
                         profile: str, seed: int) -> Path:
     """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` atomically; return the path."""
-    from wideminima.io import save_npz
-
     layout, arrays = encode(instance)
     meta = {"claim": claim.id, "kind": claim.kind, "source": claim.source, "profile": profile, "seed": seed,
             **evaluation.as_dict(), "certified_by": claim.certified_by}
@@ -440,7 +439,7 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
     from hypothesis.control import current_build_context
 
     from .adversary import Candidate, simplify
-    from .profiles import register_profiles
+    from .profiles import register_profiles  # imports Hypothesis, which importing the engine must not
     from .strata import stratum_of
 
     register_profiles()
@@ -582,8 +581,8 @@ def replay(path: str | Path, claims: Sequence[Claim], *, files: Sequence[str] = 
     try:
         evaluation = evaluate(c, instance)
     except Exception as exc:  # e.g. the claim file was edited since: report it like verify does, no traceback
-        row = ClaimResult(c.id, c.kind, ClaimStatus.ERROR, 1, None, None, command, time.perf_counter() - start, c.source,
-                          _one_line(exc))
+        row = ClaimResult(c.id, c.kind, ClaimStatus.ERROR, 1, None, None, command, time.perf_counter() - start,
+                          c.source, _one_line(exc))
         return VerifyResult(str(meta.get("profile", "replay")), int(meta.get("seed", 0)), [row], row.seconds)
     refuted = ClaimStatus.REFUTED if c.exact else ClaimStatus.VIOLATED_FLOAT64
     status = {Verdict.REFUTED: refuted, Verdict.HOLDS: ClaimStatus.VERIFIED}.get(evaluation.status,

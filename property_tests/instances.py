@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.numeric.moments import Moments
+from wideminima.numeric.network import end_to_end
 
 __all__ = ["Minimum", "encode", "decode"]
 
@@ -56,8 +58,6 @@ class Minimum:
     @property
     def target(self) -> np.ndarray:
         """T = W_N ... W_1 in float64 (the exact T is the exact product)."""
-        from wideminima.numeric.network import end_to_end
-
         return end_to_end(self.weights)
 
     @property
@@ -74,8 +74,6 @@ class Minimum:
 
     def moments(self) -> Any:
         """The population moments of y = T x (``wideminima.numeric.Moments``), in float64."""
-        from wideminima.numeric.moments import Moments
-
         return Moments.whitened(self.target) if self.is_whitened else Moments.from_target(self.target, self.sigma_x)
 
 

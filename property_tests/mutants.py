@@ -11,7 +11,7 @@ replays with ``wideminima verify --replay FILE`` (the file records this module).
 - ``wrong-constant``: near-balance with N + 1 in place of N - 1 (false at balanced minima, rho_k = 1);
 - ``balance-dropped``: every global minimum (not only balanced ones) has lambda_max = N s^(2-2/N);
 - ``coupling-top-singular``: at flattest minima s^(1/N) is the top singular value of every W_k
-  (false by theory.md's caveat: W_2 = diag(1, 5) in its example).
+  (false by theorems.md's caveat: W_2 = diag(1, 5) in its example).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The theory's quantities at a :class:`~wideminima.property_tests.instances.Minimum`, in any arithmetic.
 
-These evaluate the formulas of theory.md in the arithmetic ``ctx`` of
+These evaluate the formulas of theorems.md in the arithmetic ``ctx`` of
 :mod:`wideminima.property_tests.arithmetic`, from the instance's float64 numbers
 taken exactly, so a margin built from them can be re-evaluated at 50 digits and
 enclosed in intervals. In float64 they agree with the numeric engine
@@ -20,6 +20,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+
+from wideminima.numeric.network import end_to_end, products_after, products_before
 
 from .arithmetic import Arithmetic
 from .instances import Minimum
@@ -42,8 +44,6 @@ def layers(m: Minimum, ctx: Arithmetic) -> list[np.ndarray]:
 
 def target(m: Minimum, ctx: Arithmetic) -> np.ndarray:
     """T = W_N ... W_1, exactly in ``ctx`` (the instance's definition of T)."""
-    from wideminima.numeric.network import end_to_end
-
     return end_to_end(layers(m, ctx))
 
 
@@ -70,8 +70,6 @@ def flattest_bound(m: Minimum, ctx: Arithmetic) -> Any:
 
 def bilinear_terms(m: Minimum, ctx: Arithmetic, u: np.ndarray, v: np.ndarray) -> list[Any]:
     """[||A_k^T u||^2 ||B_k F v||^2]_k for vectors u, v of ``ctx`` (bilinear-lower-bound's terms)."""
-    from wideminima.numeric.network import products_after, products_before
-
     ws = layers(m, ctx)
     factor = None if m.sigma_x_factor is None else ctx.array(m.sigma_x_factor)
     fv = v if factor is None else factor @ v

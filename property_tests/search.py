@@ -35,13 +35,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from wideminima.errors import InputError
+from wideminima.numeric import balanced_minimum, output_gram
 
-__all__ = ["Optimum", "minimize_over_minima", "gauge_point"]
+__all__ = ["Optimum", "OptimizerChoice", "OptimizerUsed", "minimize_over_minima", "gauge_point"]
+
+OptimizerChoice = Literal["auto", "scipy", "builtin"]  # what minimize_over_minima is asked to use
+OptimizerUsed = Literal["scipy-nelder-mead", "builtin-es"]  # what it used (Optimum.optimizer)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Optimum:
     weights: list[np.ndarray]
     restart_values: list[float]
     gap: float | None
-    optimizer: str
+    optimizer: OptimizerUsed
     evaluations: int
 
 
@@ -100,8 +104,6 @@ def gauge_point(base: Sequence[np.ndarray], params: np.ndarray) -> list[np.ndarr
 
 
 def _sharpness(weights: list[np.ndarray], sigma_x: np.ndarray | None) -> float:
-    from wideminima.numeric import output_gram
-
     g = np.asarray(output_gram(weights, sigma_x))
     return float(np.linalg.eigvalsh((g + g.T) / 2)[-1])
 
@@ -132,21 +134,19 @@ def minimize_over_minima(
     spread: float = 1.0,
     max_evaluations: int = 4000,
     lower_bound: float | None = None,
-    optimizer: str = "auto",
+    optimizer: OptimizerChoice = "auto",
 ) -> Optimum:
     """Minimize ``quantity(weights)`` (default: sharpness lambda_max under ``sigma_x``) over minima of ``target``.
 
     ``widths`` = [d_0, ..., d_N] with hidden widths >= rank(T). ``max_evaluations``
     is per restart. ``optimizer``: "auto" (SciPy if installed), "scipy" or "builtin".
     """
-    from wideminima.numeric import balanced_minimum
-
     t = np.asarray(target, dtype=np.float64)
     if not (isinstance(restarts, int) and restarts >= 1):
         raise InputError(f"restarts={restarts!r} must be an integer >= 1")
     if not (isinstance(max_evaluations, int) and max_evaluations >= 10):
         raise InputError(f"max_evaluations={max_evaluations!r} must be an integer >= 10")
-    if optimizer not in ("auto", "scipy", "builtin"):
+    if optimizer not in get_args(OptimizerChoice):
         raise InputError(f"optimizer={optimizer!r} must be auto, scipy or builtin")
     base = balanced_minimum(t, list(widths))
     sx = None if sigma_x is None else np.asarray(sigma_x, dtype=np.float64)

@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from wideminima import numeric
 from wideminima.errors import InputError
+from wideminima.numeric import Moments, train
 
 from .instances import Minimum
 
@@ -277,8 +279,6 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
 
     @st.composite
     def build(draw: Any) -> Minimum:
-        from wideminima import numeric
-
         n = draw(depth_strategy)
         d_in = draw(st.integers(min_width, max_width))
         d_out = d_in if square else draw(st.integers(min_width, max_width))
@@ -366,8 +366,6 @@ def trained_resnets(*, min_depth: int = 2, max_depth: int = 3, min_width: int = 
 
     @st.composite
     def build(draw: Any) -> dict[str, Any]:
-        from wideminima.numeric import Moments, train
-
         n = draw(depths(min_depth=min_depth, max_depth=max_depth))
         d = draw(st.integers(min_width, max_width))
         t = draw(_cached("targets", d, d, tuple(tkinds), 0.5, 2.0))

@@ -23,7 +23,7 @@ import sympy as sp
 from wideminima.errors import InputError
 
 from ._checks import check_depth
-from .derivation import is_zero
+from .steps import is_zero
 from .matrix import kron, output_gram
 
 __all__ = ["balanced_factorization", "balanced_lambda_max", "cayley_orthogonal"]

@@ -36,6 +36,7 @@ from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 
 from wideminima.errors import InputError
 
@@ -84,7 +85,7 @@ def _interval_digits(dps: int) -> Iterator[Any]:
         iv.prec = saved
 
 
-def _check_gram(gram: Any) -> np.ndarray:
+def _check_gram(gram: npt.ArrayLike) -> np.ndarray:
     g = np.asarray(gram)
     if g.ndim != 2 or g.shape[0] != g.shape[1] or g.shape[0] == 0:
         raise InputError(f"gram must be a non-empty square matrix, got shape {g.shape}")
@@ -191,7 +192,7 @@ def _enclosure(iv: Any, s: list[list[Any]], g: np.ndarray, vector: np.ndarray, p
     return iv.mpf([lower, proven_upper])
 
 
-def lambda_max_enclosure(gram: Any, *, dps: int = DEFAULT_DPS) -> Any:
+def lambda_max_enclosure(gram: npt.ArrayLike, *, dps: int = DEFAULT_DPS) -> Any:
     """An ``mpmath.iv`` interval proven to contain lambda_max of the symmetric matrix ``gram``.
 
     Lower end: interval Rayleigh quotient at the float64 top eigenvector; upper end:
@@ -210,7 +211,7 @@ def lambda_max_enclosure(gram: Any, *, dps: int = DEFAULT_DPS) -> Any:
 
 
 def certify_lambda_max_above(
-    gram: Any, bound: Any, vector: Any | None = None, *, dps: int = DEFAULT_DPS
+    gram: npt.ArrayLike, bound: Any, vector: npt.ArrayLike | None = None, *, dps: int = DEFAULT_DPS
 ) -> Certificate:
     """Prove lambda_max(gram) >= bound by an interval Rayleigh quotient.
 
@@ -249,7 +250,7 @@ def certify_lambda_max_above(
     return Certificate(holds, enclosure, "interval Rayleigh quotient", dps, bound, f"lambda_max >= {bound}")
 
 
-def certify_lambda_max_below(gram: Any, bound: Any, *, dps: int = DEFAULT_DPS) -> Certificate:
+def certify_lambda_max_below(gram: npt.ArrayLike, bound: Any, *, dps: int = DEFAULT_DPS) -> Certificate:
     """Prove lambda_max(gram) < bound by interval Cholesky of bound*I - gram.
 
     ``holds`` is True exactly when the interval Cholesky factorization succeeds with

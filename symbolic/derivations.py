@@ -15,16 +15,14 @@ and the command exits 1.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from ._checks import check_depth
-from .derivation import Derivation, Step, fact_step, identity_step, is_zero
+from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
+from .balanced import balanced_factorization, balanced_lambda_max, cayley_orthogonal
+from .matrix import MatrixNetwork, chain_product, commutation_matrix, concrete_network, kron, matrix_network, vec
 from .scalar import scalar_network
-
-if TYPE_CHECKING:  # matrix.py is imported only when a matrix derivation is asked for
-    from .matrix import MatrixNetwork
+from .steps import Derivation, Step, fact_step, identity_step, is_zero
 
 __all__ = ["MAX_SCALAR_DERIVATION_DEPTH", "matrix_derivation", "scalar_derivation"]
 
@@ -233,8 +231,6 @@ def _instance_weights(n: int, d: int) -> list[sp.ImmutableMatrix]:
 
 def _balanced_steps(n: int, d: int) -> list[Step]:
     """Balanced minima of a diagonal and of a rational non-diagonal T: lambda_max = N s^(2-2/N) exactly."""
-    from .balanced import balanced_factorization, balanced_lambda_max, cayley_orthogonal
-    from .matrix import chain_product
 
     values = [sp.Integer(2), sp.Integer(1), sp.Rational(1, 3)][:d]
     eye = sp.ImmutableMatrix(sp.eye(d))
@@ -278,9 +274,7 @@ def _balanced_steps(n: int, d: int) -> list[Step]:
 def matrix_derivation(depth: int, width: int) -> Derivation:
     """Block Hessian by vec/Kronecker identities, the Gauss-Newton form at minima, the output gram
     and exact balanced spectra, for d x d layers with symbolic entries (N <= 3, d <= 3)."""
-    from .matrix import commutation_matrix, kron, matrix_network, vec
 
-    from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_width
 
     n = check_depth(depth, maximum=MAX_MATRIX_DEPTH)
     d = check_width(width, maximum=MAX_MATRIX_WIDTH)
@@ -409,7 +403,6 @@ def matrix_derivation(depth: int, width: int) -> Derivation:
 
 def _sylvester_step(net: MatrixNetwork) -> Step:
     """Nonzero spectra of H and G coincide, checked exactly on one rational minimum."""
-    from .matrix import concrete_network
 
     n, d = net.depth, net.width
     c = sp.ImmutableMatrix(sp.eye(d) + sp.ones(d, d) / 4)  # a rational symmetric positive definite Sigma_x^(1/2)

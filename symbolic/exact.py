@@ -7,12 +7,12 @@ numbers the user passed.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
+from wideminima.numeric.moments import Moments
 
 from .matrix import chain_product
 
@@ -25,7 +25,7 @@ __all__ = ["MINIMUM_RTOL", "check_global_minimum", "exact_moments", "rational_ma
 MINIMUM_RTOL = 1e-10
 
 
-def rational_matrix(x: Any, name: str) -> sp.ImmutableMatrix:
+def rational_matrix(x: npt.ArrayLike, name: str) -> sp.ImmutableMatrix:
     """The float64 matrix ``x`` with every entry converted exactly to a Rational.
 
     >>> rational_matrix([[0.5, 0.1]], "W")
@@ -39,7 +39,7 @@ def rational_matrix(x: Any, name: str) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(a.shape[0], a.shape[1], [sp.Rational(float(v)) for v in a.reshape(-1)])
 
 
-def exact_moments(moments: Any, product: sp.MatrixBase) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
+def exact_moments(moments: Moments | None, product: sp.MatrixBase) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix]:
     """(Sigma_x, T) exactly; ``moments`` None means whitened with T = ``product``."""
     if moments is None:
         return sp.ImmutableMatrix(sp.eye(product.cols)), sp.ImmutableMatrix(product)

@@ -36,12 +36,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import sympy as sp
+
+from wideminima.numeric.gram import column_major, gram_matrix
 
 from ._checks import MAX_MATRIX_DEPTH, MAX_MATRIX_WIDTH, check_depth, check_width
 
-__all__ = ["MatrixNetwork", "chain_product", "commutation_matrix", "concrete_network", "kron", "matrix_network", "output_gram", "vec"]
+__all__ = ["MatrixNetwork", "chain_product", "commutation_matrix", "concrete_network", "kron", "matrix_network", "object_array", "output_gram", "vec"]
 
 
 def vec(x: sp.MatrixBase) -> sp.ImmutableMatrix:
@@ -89,6 +93,10 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
 
     C = Sigma_x^{1/2} (identity when None); G has shape (d_N d_0, d_N d_0) and, at a global
     minimum, the same nonzero eigenvalues as the Hessian (theory id output-gram-spectrum).
+    Formed by :func:`wideminima.numeric.gram.gram_matrix` (the one implementation of G) on
+    NumPy object arrays of the exact entries; that function's row-major vec is mapped to
+    this module's column-major vec by :func:`wideminima.numeric.gram.column_major`
+    (G_col = K^T G_row K), and each entry is expanded.
 
     >>> output_gram([sp.Matrix([[2]]), sp.Matrix([[3]])])   # 3^2 + 2^2 = 13 = lambda_max of the scalar Hessian
     Matrix([[13]])
@@ -96,12 +104,21 @@ def output_gram(weights: "list[sp.MatrixBase] | tuple[sp.MatrixBase, ...]", sigm
     mats = [sp.Matrix(w) for w in weights]
     d0, dn = mats[0].cols, mats[-1].rows
     c = sp.eye(d0) if sigma_x_sqrt is None else sp.Matrix(sigma_x_sqrt)
-    total = sp.zeros(dn * d0, dn * d0)
-    for k in range(len(mats)):
-        b = chain_product(mats[:k], d0)
-        a = chain_product(mats[k + 1 :], mats[k].rows)
-        total += kron((c * b.T * b * c).applyfunc(sp.expand), (a * a.T).applyfunc(sp.expand))
-    return sp.ImmutableMatrix(total.applyfunc(sp.expand))
+    after = [object_array(chain_product(mats[k + 1 :], mats[k].rows)) for k in range(len(mats))]
+    before = [object_array(chain_product(mats[:k], d0) * c) for k in range(len(mats))]
+    permuted = column_major(gram_matrix(after, before), dn, d0)
+    return sp.ImmutableMatrix(permuted.shape[0], permuted.shape[1], [sp.expand(x) for x in permuted.reshape(-1)])
+
+
+def object_array(m: Any) -> np.ndarray:
+    """A SymPy or mpmath matrix (anything with ``tolist()``) as a NumPy object array of its entries, same shape.
+
+    The boundary conversion to :func:`wideminima.numeric.gram.gram_matrix`, which works on NumPy arrays.
+
+    >>> object_array(sp.Matrix([[1, 2]])).shape
+    (1, 2)
+    """
+    return np.array(m.tolist(), dtype=object).reshape(len(m.tolist()), -1)
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,23 @@ hessian-gauss-newton, balanced-attains-bound.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from wideminima.errors import InputError
+from wideminima.numeric.gram import column_major, gram_matrix
+from wideminima.numeric.moments import Moments
+from wideminima.numeric.network import check_weights
 
 from ._checks import check_depth, check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
-from .matrix import chain_product, concrete_network
+from .matrix import MatrixNetwork, chain_product, concrete_network, object_array
+from .multiprecision import mp_lambda_max
 
 __all__ = [
     "evaluate",
@@ -58,15 +63,13 @@ def evaluate(expr: Any, values: Mapping[sp.Symbol, float], *, dps: int = DEFAULT
     return sp.sympify(expr).subs(exact).evalf(dps)
 
 
-def _network(weights: Any, moments: Any) -> Any:
-    from wideminima.numeric import check_weights
-
+def _network(weights: Sequence[npt.ArrayLike], moments: Moments | None) -> MatrixNetwork:
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     sx, target = exact_moments(moments, chain_product(ws))
     return concrete_network(ws, target=target, sigma_x=sx)
 
 
-def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_loss(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """L(W) - L* = 1/2 tr((W_{N:1} - T) Sigma_x (W_{N:1} - T)^T) to ``dps`` digits (exact rational first).
 
     >>> import numpy as np
@@ -79,7 +82,7 @@ def precise_loss(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -
         return mpmath.mpf(value.p) / value.q
 
 
-def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> list[Any]:
+def precise_gradient(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> list[Any]:
     """[dL/dW_1, ..., dL/dW_N] (dL/dW_k = A_k^T (W_{N:1} - T) Sigma_x B_k^T) as mpmath matrices.
 
     >>> import numpy as np
@@ -92,7 +95,7 @@ def precise_gradient(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DP
     return [_to_mp(net.gradient_block(k), dps) for k in range(1, net.depth + 1)]
 
 
-def precise_hessian(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_hessian(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """The full Hessian (residual term included) as an mpmath matrix; exact rational before rounding.
 
     Parameter order: layer by layer, each layer column-major (``wideminima.symbolic.matrix``).
@@ -110,34 +113,36 @@ def _sigma_sqrt(sx: sp.MatrixBase, dps: int) -> Any:
         return vec * root * vec.T
 
 
-def precise_output_gram(weights: Any, sigma_x: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
-    """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum)."""
-    from wideminima.numeric import check_weights
+def _gram_array(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None, dps: int) -> np.ndarray:
+    """G (column-major vec) as a NumPy object array of mpf at ``dps + 10`` digits (call inside ``mpmath.workdps(dps + 10)``).
 
-    check_dps(dps)
+    A_k and B_k are exact rational products rounded once; Sigma_x^{1/2} is :func:`_sigma_sqrt`.
+    """
     ws = [rational_matrix(w, f"W{k}") for k, w in enumerate(check_weights(weights), 1)]
     d0 = ws[0].cols
     sx = sp.eye(d0) if sigma_x is None else rational_matrix(sigma_x, "Sigma_x")
     if sx.shape != (d0, d0):
         raise InputError(f"Sigma_x has shape {sx.shape}, expected {(d0, d0)}")
+    c = object_array(_sigma_sqrt(sx, dps))
+    after = [object_array(_to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)) for k in range(len(ws))]
+    before = [object_array(_to_mp(chain_product(ws[:k], d0), dps + 10)) @ c for k in range(len(ws))]
+    return column_major(gram_matrix(after, before), ws[-1].rows, d0)
+
+
+def precise_output_gram(weights: Sequence[npt.ArrayLike], sigma_x: npt.ArrayLike | None = None, *, dps: int = DEFAULT_DPS) -> Any:
+    """G = sum_k (Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}) kron (A_k A_k^T) as an mpmath matrix (theory id output-gram-spectrum).
+
+    Column-major vec, like the rest of this engine: formed by
+    :func:`wideminima.numeric.gram.gram_matrix` (the one implementation of G) on mpf
+    entries at ``dps + 10`` working digits and re-indexed by
+    :func:`wideminima.numeric.gram.column_major`.
+    """
+    check_dps(dps)
     with mpmath.workdps(dps + 10):
-        c = _sigma_sqrt(sx, dps)
-        total = None
-        for k in range(len(ws)):
-            b = _to_mp(chain_product(ws[:k], d0), dps + 10)
-            a = _to_mp(chain_product(ws[k + 1 :], ws[-1].rows), dps + 10)
-            left, right = c * b.T * b * c, a * a.T
-            term = mpmath.matrix(left.rows * right.rows, left.cols * right.cols)
-            for i in range(left.rows):
-                for j in range(left.cols):
-                    for p in range(right.rows):
-                        for q in range(right.cols):
-                            term[i * right.rows + p, j * right.cols + q] = left[i, j] * right[p, q]
-            total = term if total is None else total + term
-        return total
+        return mpmath.matrix(_gram_array(weights, sigma_x, dps).tolist())
 
 
-def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_sharpness(weights: Sequence[npt.ArrayLike], moments: Moments | None = None, *, dps: int = DEFAULT_DPS) -> Any:
     """lambda_max of the Hessian at a global minimum, to ``dps`` digits, via the output gram.
 
     Raises NotAGlobalMinimumError / NoExactFactorizationError when the point is not a global minimum.
@@ -150,14 +155,14 @@ def precise_sharpness(weights: Any, moments: Any = None, *, dps: int = DEFAULT_D
     net = _network(weights, moments)
     check_global_minimum(list(net.weights), net.target)
     sigma_x = None if moments is None else moments.sigma_x
-    gram = precise_output_gram(weights, sigma_x, dps=dps)
+    check_dps(dps)
     with mpmath.workdps(dps + 10):
-        top = max(mpmath.eigsy(gram, eigvals_only=True))
+        top = mp_lambda_max(_gram_array(weights, sigma_x, dps))
     with mpmath.workdps(dps):
         return +top
 
 
-def precise_flattest_sharpness(target: Any, depth: int, *, dps: int = DEFAULT_DPS) -> Any:
+def precise_flattest_sharpness(target: npt.ArrayLike, depth: int, *, dps: int = DEFAULT_DPS) -> Any:
     """N s^(2 - 2/N), s the largest singular value of the exact T, to ``dps`` digits (whitened data).
 
     >>> import numpy as np

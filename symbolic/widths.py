@@ -1,6 +1,6 @@
 """Exact widths of a minimum along a direction, next to the quadratic approximation.
 
-Theory (theory.md, "Setting and notation"): along a unit direction u the width at loss
+Theory (theorems.md, "Setting"): along a unit direction u the width at loss
 tolerance delta is the largest t with L(W + t u) <= L* + delta. For a linear network
 
     p(s) = L(W + s D) - L* - delta
@@ -14,7 +14,7 @@ Which side and which root (the decision this module documents):
 - ``forward`` is the edge, along +u, of the sublevel set {L <= L* + delta} piece that
   contains W: the first t > 0 after which the loss exceeds the level. This is the
   width of the valley W sits in, and the number compared with the quadratic width.
-- ``forward_largest`` is theory.md's literal definition, the largest t >= 0 with
+- ``forward_largest`` is theorems.md's literal definition, the largest t >= 0 with
   L(W + t u) <= L* + delta (it differs from ``forward`` only when the loss comes back
   under the level further out).
 - ``backward`` and ``backward_largest`` are the same along -u (reported as positive numbers).
@@ -26,14 +26,18 @@ Infinite widths (the loss never exceeds the level along the line) are ``mpmath.i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import numpy as np
+import numpy.typing as npt
 import sympy as sp
 
 from wideminima.errors import InputError, NoExactFactorizationError, NotAGlobalMinimumError
+from wideminima.numeric.moments import Moments
+from wideminima.numeric.network import check_weights
 
 from ._checks import check_dps
 from .exact import check_global_minimum, exact_moments, rational_matrix
@@ -63,9 +67,7 @@ class Width:
         return self.forward / self.quadratic
 
 
-def _inputs(weights: Any, moments: Any, direction: Any, delta: Any) -> tuple[list, list, sp.Matrix, sp.Matrix, sp.Rational]:
-    from wideminima.numeric import check_weights
-
+def _inputs(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float) -> tuple[list, list, sp.Matrix, sp.Matrix, sp.Rational]:
     ws = check_weights(weights)
     if isinstance(direction, np.ndarray) and direction.ndim == 1:
         sizes = np.cumsum([0] + [w.size for w in ws])
@@ -155,7 +157,7 @@ def _curvature(p: sp.Poly) -> sp.Rational:
     return 2 * p.coeff_monomial(p.gen**2)
 
 
-def exact_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps: int = 50) -> Width:
+def exact_width(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float, *, dps: int = 50) -> Width:
     """Exact widths of W along the unit direction u = D/||D|| at loss tolerance delta (``dps`` digits).
 
     ``weights`` [W_1..W_N] and ``direction`` [D_1..D_N] (same shapes, or one flat vector in
@@ -197,7 +199,7 @@ def exact_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps
         )
 
 
-def quadratic_width(weights: Any, moments: Any, direction: Any, delta: float, *, dps: int = 50) -> Any:
+def quadratic_width(weights: Sequence[npt.ArrayLike], moments: Moments | None, direction: Sequence[npt.ArrayLike], delta: float, *, dps: int = 50) -> Any:
     """sqrt(2 delta / (u^T H u)) at a global minimum, u = D/||D||; exact u^T H u, ``dps`` digits.
 
     Raises NotAGlobalMinimumError away from minima and NoExactFactorizationError when a

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
-from wideminima.io import load_data, load_weights, read_data_file, save_npz, save_weights
+from wideminima.io import save_npz
+from wideminima.numeric.files import load_data, load_weights, read_data_file, save_weights
 
 
 def test_weights_round_trip(tmp_path: Path) -> None:
@@ -107,7 +108,7 @@ def test_read_data_file_keeps_samples(tmp_path: Path) -> None:
 def test_written_files_get_the_default_mode(tmp_path: Path) -> None:
     import os
 
-    from wideminima._atomic import current_umask
+    from wideminima.atomic import current_umask
 
     path = save_npz(tmp_path / "m.npz", {"a": np.ones(1)})
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~current_umask()

@@ -3,12 +3,16 @@
 Source: Mulayoff & Michaeli, "Unique Properties of Flat (Wide) Minima in Deep
 Networks", ICML 2020. The results it checks, with their ids, are in theorems.md.
 
-Subpackages (imported on demand, so ``import wideminima`` is fast):
+Layers (docs/architecture.md), each importing only those below it; subpackages
+are imported on demand, so ``import wideminima`` is fast:
 
-- :mod:`wideminima.symbolic`: exact derivations with SymPy and mpmath certificates.
-- :mod:`wideminima.numeric`: networks, Hessian spectra, minima, training, metrics.
-- :mod:`wideminima.property_tests`: Hypothesis suites and the ``verify`` engine.
-- :mod:`wideminima.report`: experiments and figures.
+- applications: :mod:`wideminima.cli` (the ``wideminima`` command, one module per
+  subcommand) and :mod:`wideminima.report` (experiments and figures);
+- engines: :mod:`wideminima.property_tests` (claims and the ``verify`` engine),
+  :mod:`wideminima.symbolic` (exact derivations with SymPy, mpmath certificates),
+  :mod:`wideminima.numeric` (networks, Hessian spectra, minima, training, metrics);
+- base: :mod:`wideminima.errors`, :mod:`wideminima.io`, :mod:`wideminima.atomic`,
+  :mod:`wideminima.progress`, :mod:`wideminima.random`, :mod:`wideminima.types`.
 """
 
 from wideminima.errors import InputError, WideMinimaError

@@ -2,6 +2,6 @@
 
 import sys
 
-from wideminima._cli import main
+from wideminima.cli import main
 
 sys.exit(main())

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wideminima._cli import main
-from wideminima.io import save_npz, save_weights
+from wideminima.cli import main
+from wideminima.io import save_npz
+from wideminima.numeric.files import save_weights
 from wideminima.numeric import balanced_minimum, flattest_sharpness, gauge_minimum, random_covariance
 
 KEYS = {"depth", "widths", "lambda_max", "trace", "at_global_minimum", "gradient_norm", "flattest_bound",

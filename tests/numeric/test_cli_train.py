@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 
 import numpy as np
 import pytest
 
-from wideminima._cli import main
-from wideminima.io import load_weights, save_npz, save_weights
-from wideminima.numeric.cli_train import synthetic_target
-from wideminima.numeric.training import _ProgressBar
+from wideminima.cli import main
+from wideminima.cli.train import synthetic_target
+from wideminima.io import save_npz
+from wideminima.numeric.files import load_weights, save_weights
 
 THEORY_RUN = ["train", "--model", "resnet", "--depth", "3", "--width", "3", "--target-seed", "0", "--init", "zero",
               "--lr", "0.1", "--steps", "20000", "--tol", "1e-12", "--quiet"]
@@ -100,28 +99,6 @@ def test_data_files_and_user_init(tmp_path, capsys, form: str) -> None:
                  "--json", "--quiet"]) == 0
     summary = _json(capsys)
     assert summary["status"] == "converged" and summary["widths"] == [2, 2, 2]
-
-
-def test_progress_bar_only_on_a_terminal() -> None:
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    pipe, tty = io.StringIO(), Terminal()
-    for stream in (pipe, tty):
-        bar = _ProgressBar(1000, enabled=True, stream=stream)
-        bar.start -= 10.0  # pretend the run has lasted 10 s
-        bar.last -= 10.0
-        bar.update(250, 0.5)
-        bar.close()
-    assert pipe.getvalue() == ""
-    # 250 of 1000 steps in 10 s: 30 s to go.
-    assert "250/1000" in tty.getvalue() and "ETA 0:30" in tty.getvalue() and tty.getvalue().endswith("\n")
-    quiet = Terminal()
-    bar = _ProgressBar(1000, enabled=False, stream=quiet)
-    bar.start -= 10.0
-    bar.update(250, 0.5)
-    assert quiet.getvalue() == ""
 
 
 def _bad(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
+from wideminima.numeric import gauss_newton_vector_product, hessian_vector_product
 from wideminima.numeric._backend import to_numpy
 from wideminima.numeric import (
     Moments,
@@ -130,9 +131,6 @@ def test_balanced_minimum_with_moments_none_is_whitened() -> None:
 
 
 def test_a_non_finite_direction_is_an_input_error() -> None:
-    from wideminima.errors import InputError
-    from wideminima.numeric import gauss_newton_vector_product, hessian_vector_product
-
     weights = [np.eye(2), 2 * np.eye(2)]
     bad = [np.eye(2), np.array([[np.nan, 0.0], [0.0, 1.0]])]
     for product in (hessian_vector_product, gauss_newton_vector_product):

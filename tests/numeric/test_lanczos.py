@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
-from wideminima.numeric import hutchinson_trace, top_eigenpairs
+from wideminima.numeric import MatvecOperator, SymmetricOperator, hutchinson_trace, top_eigenpairs
 from wideminima.numeric._backend import to_numpy
 
 
@@ -80,28 +80,70 @@ def test_bad_arguments() -> None:
         top_eigenpairs(lambda x: x, 5, start=np.ones(3))
     with pytest.raises(InputError, match="samples must be at least 2"):
         hutchinson_trace(lambda x: x, 5, 1, np.random.default_rng(0))
+    with pytest.raises(InputError, match="needs its dim"):
+        top_eigenpairs(lambda x: x)
+    with pytest.raises(InputError, match="dim=4 disagrees"):
+        top_eigenpairs(MatvecOperator(lambda x: x, 5), 4)
+    with pytest.raises(InputError, match="dim must be an integer >= 1"):
+        MatvecOperator(lambda x: x, 0)
+
+
+class _Matrix:
+    """A SymmetricOperator written by a user: an explicit symmetric matrix, dense() free of products."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a, self.dim, self.namespace, self.calls = a, a.shape[0], np, 0
+
+    def matvec(self, vector: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.a @ vector
+
+    def dense(self) -> np.ndarray:
+        return self.a
+
+
+@pytest.mark.parametrize("method", ["dense", "lanczos", "arpack"])
+def test_solvers_take_any_symmetric_operator(method: str) -> None:
+    rng = np.random.default_rng(5)
+    a, ev = _matrix(rng, 80)
+    operator = _Matrix(a)
+    assert isinstance(operator, SymmetricOperator)
+    result = top_eigenpairs(operator, k=2, method=method)
+    # Residual <= 1e-10 ||A|| (||A|| = 2) bounds each eigenvalue error by the same.
+    np.testing.assert_allclose(result.values, ev[::-1][:2], rtol=0, atol=1e-10 * 2)
+    assert result.converged and result.method == method
+    # The dense path uses the operator's own matrix; the iterative ones call matvec.
+    assert (operator.calls == 0) == (method == "dense")
+    # Same start vector (seed 0), same products: an operator and its product function agree exactly
+    # when iterating. Densely, the product function's matrix is (A + A^T) / 2 while _Matrix gives A,
+    # whose rounding asymmetry moves eigenvalues by at most ||A - A^T|| / 2 <= n eps ||A|| (Weyl).
+    plain = top_eigenpairs(lambda x: a @ x, 80, k=2, method=method)
+    atol = 80 * np.finfo(float).eps * 2 if method == "dense" else 0.0
+    np.testing.assert_allclose(result.values, plain.values, rtol=0, atol=atol)
+    estimate, _ = hutchinson_trace(operator, None, 4, np.random.default_rng(0))
+    assert estimate == hutchinson_trace(lambda x: a @ x, 80, 4, np.random.default_rng(0))[0]
 
 
 def test_auto_without_scipy_uses_the_toolkit_lanczos(monkeypatch: pytest.MonkeyPatch) -> None:
-    import wideminima.numeric._backend as backend
+    import wideminima.numeric.lanczos as lanczos
 
     a = np.diag(np.arange(1.0, 101.0))
     assert top_eigenpairs(lambda x: a @ x, 100).method == "arpack"
-    monkeypatch.setattr(backend, "scipy_available", lambda: False)
+    monkeypatch.setattr(lanczos, "scipy_available", lambda: False)
     result = top_eigenpairs(lambda x: a @ x, 100)
     assert result.method == "lanczos" and abs(result.values[0] - 100.0) <= 1e-10 * 100
 
 
 def test_auto_falls_back_to_lanczos_when_arpack_returns_no_ritz_pair() -> None:
     pytest.importorskip("scipy")
-    from wideminima.numeric._backend import arpack_eigsh
+    from wideminima.numeric.arpack import arpack_eigenpairs
 
     rng = np.random.default_rng(0)
     a = rng.standard_normal((300, 300))
     a = (a + a.T) / 2
     start = rng.standard_normal(300)
     # 25 products are too few for ARPACK at tol 1e-14: it gives up with no Ritz pair at all.
-    assert len(arpack_eigsh(lambda x: a @ x, 300, 1, "largest", 1e-14, start, 25).values) == 0
+    assert len(arpack_eigenpairs(MatvecOperator(lambda x: a @ x, 300), 1, "largest", 1e-14, start, 25).values) == 0
     result = top_eigenpairs(lambda x: a @ x, 300, method="auto", max_products=25, tol=1e-14)
     assert result.method == "lanczos" and len(result.values) == 1 and not result.converged
     # The unconverged Ritz value still lies inside the spectrum (Cauchy interlacing).

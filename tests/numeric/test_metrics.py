@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from wideminima.errors import InputError
+from wideminima.numeric import near_balance
 from wideminima.numeric import (
     balanced_minimum,
     coupling,
@@ -120,8 +121,5 @@ def test_near_balance_and_sharpness_ratio_at_a_near_flattest_minimum() -> None:
 
 @pytest.mark.parametrize("lambda_max", [-1.0, float("nan"), float("inf")])
 def test_near_balance_rejects_an_impossible_lambda_max(lambda_max: float) -> None:
-    from wideminima.errors import InputError
-    from wideminima.numeric import near_balance
-
     with pytest.raises(InputError, match="lambda_max must be a finite number >= 0"):
         near_balance([np.eye(2), np.eye(2)], lambda_max)

@@ -88,7 +88,7 @@ def test_theory_caveat_example_is_flattest_with_a_larger_middle_layer() -> None:
 
 @pytest.mark.parametrize("c", [0.5, 1.0, 2.0, 2.1, 0.4])
 def test_theory_fact_diag_4_1(c: float) -> None:
-    """theory.md: T = diag(4, 1), W_1 = diag(2, 1/c), W_2 = diag(2, c) is flattest iff 1/2 <= c <= 2."""
+    """theorems.md: T = diag(4, 1), W_1 = diag(2, 1/c), W_2 = diag(2, c) is flattest iff 1/2 <= c <= 2."""
     weights = [np.diag([2.0, 1 / c]), np.diag([2.0, c])]
     top = sharpness(weights).lambda_max
     dense = np.linalg.eigvalsh(dense_hessian(weights))[-1]

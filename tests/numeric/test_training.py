@@ -10,7 +10,8 @@ import pytest
 
 from wideminima.errors import InputError
 from wideminima.numeric import MLP, Moments, Schedule, gradient, loss, train
-from wideminima.numeric.cli_train import synthetic_target
+from wideminima.numeric import balanced_init, flattest_sharpness, hessian_extremes, imbalance, path_gains, sharpness
+from wideminima.cli.train import synthetic_target
 
 EPS = np.finfo(float).eps
 
@@ -243,9 +244,7 @@ def test_gd_imbalance_from_zero_init_is_first_order_in_the_step() -> None:
 
 # ----- gd-excess-sharpness (empirical law) ---------------------------------------------------------
 def test_gd_excess_sharpness_reproduces_the_reference_orders_of_magnitude() -> None:
-    from wideminima.numeric import flattest_sharpness, sharpness
-
-    # theory.md: d = 3, N = 3, zero-init ResNet, ratio - 1 ~ 1.2e-4 at eta = 0.1 and ~ 3.6e-6 at
+    # theorems.md: d = 3, N = 3, zero-init ResNet, ratio - 1 ~ 1.2e-4 at eta = 0.1 and ~ 3.6e-6 at
     # eta = 0.02 (its T is not given). Here T = I + G/||G||_F (margin target, radius 1, seed 2).
     target = synthetic_target("margin", 3, 3, seed=2, radius=1.0)
     moments = Moments.whitened(target)
@@ -266,8 +265,6 @@ def test_gd_excess_sharpness_reproduces_the_reference_orders_of_magnitude() -> N
 
 
 def test_linear_trajectory_logs_metrics_and_sharpness() -> None:
-    from wideminima.numeric import hessian_extremes, imbalance, path_gains
-
     moments = _margin_moments()
     result = train("resnet", moments, widths=[3] * 4, lr=0.1, steps=30, tol=1e-30, log_every=10, sharpness_every=15)
     rows = {r["step"]: r for r in result.trajectory}
@@ -280,8 +277,6 @@ def test_linear_trajectory_logs_metrics_and_sharpness() -> None:
 
 
 def test_balanced_init_is_balanced() -> None:
-    from wideminima.numeric import balanced_init, imbalance
-
     for widths in ([3, 5, 4, 2], [4, 2, 4]):
         layers = balanced_init(widths, 0.5, np.random.default_rng(3))
         assert [w.shape for w in layers] == [(widths[k + 1], widths[k]) for k in range(len(widths) - 1)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -15,7 +14,6 @@ import pytest
 from wideminima.errors import InputError
 from wideminima.report.markdown import format_value, markdown_table
 from wideminima.report.output import GENERATOR, MANIFEST, check_output_dir, staged_output, write_csv, write_json
-from wideminima.report.progress import Progress
 from wideminima.report.registry import experiments, task_seed
 
 
@@ -85,13 +83,3 @@ def test_markdown_formatting() -> None:
     assert format_value(1.2e-7) == "1.200e-07"
     assert format_value("a|b") == "a\\|b"
     assert markdown_table(["x"], [[True]]).splitlines()[-1] == "| yes |"
-
-
-def test_progress_line_has_eta() -> None:
-    stream = io.StringIO()
-    bar = Progress(4, 4.0, stream=stream)
-    assert "ETA ?" in bar.line()
-    bar.advance(1.0, "E1 a")
-    bar.advance(1.0, "E1 b")
-    out = stream.getvalue().splitlines()
-    assert len(out) == 2 and out[-1].startswith("[" + "#" * 15) and "2/4 tasks" in out[-1] and "ETA 0:0" in out[-1]

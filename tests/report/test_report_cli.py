@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wideminima._cli import main
+from wideminima.cli import main
 from wideminima.property_tests.theorems import GD_EXCESS_CONSTANT
 from wideminima.report.e1_minima import LR
 

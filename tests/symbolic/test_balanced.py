@@ -7,7 +7,7 @@ import sympy as sp
 
 from wideminima.errors import InputError
 from wideminima.symbolic import balanced_factorization, balanced_lambda_max, cayley_orthogonal
-from wideminima.symbolic.derivation import is_zero
+from wideminima.symbolic.steps import is_zero
 
 
 def _orthogonal(size: int, seed: int) -> sp.ImmutableMatrix:

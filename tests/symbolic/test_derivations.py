@@ -9,9 +9,10 @@ import sys
 import pytest
 import sympy as sp
 
-from wideminima._cli import main
+from wideminima.cli import main
 from wideminima.symbolic import Derivation, matrix_derivation, scalar_derivation
-from wideminima.symbolic.derivation import cited_step, fact_step, identity_step
+from wideminima.symbolic import derivations
+from wideminima.symbolic.steps import cited_step, fact_step, identity_step
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 4, 5, 6])
@@ -107,8 +108,6 @@ def test_cli_bad_input_no_traceback_in_a_real_process() -> None:
 
 
 def test_cli_exits_1_when_a_step_is_not_checked(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from wideminima.symbolic import derivations
-
     unchecked = Derivation("t", (), (cited_step("a cited lemma", "cited", "not decided by SymPy"),))
     monkeypatch.setattr(derivations, "scalar_derivation", lambda depth: unchecked)
     assert main(["derive", "scalar", "--depth", "2"]) == 1

@@ -9,7 +9,7 @@ import sympy as sp
 from wideminima.errors import InputError
 from wideminima.numeric import Moments, gradient
 from wideminima.symbolic import commutation_matrix, concrete_network, kron, matrix_network, precise_hessian, vec
-from wideminima.symbolic.derivation import is_zero
+from wideminima.symbolic.steps import is_zero
 
 
 def _symbolic(rows: int, cols: int, name: str) -> sp.ImmutableMatrix:

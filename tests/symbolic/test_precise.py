@@ -8,6 +8,8 @@ import pytest
 
 from wideminima.errors import InputError, NotAGlobalMinimumError
 from wideminima.numeric import Moments
+from wideminima.numeric import gradient
+from wideminima.symbolic import evaluate, scalar_network
 from wideminima.symbolic import (
     certify_lambda_max_above,
     certify_lambda_max_below,
@@ -78,8 +80,6 @@ def test_loss_zero_at_minimum_and_positive_elsewhere() -> None:
 
 
 def test_gradient_agrees_with_numeric_engine() -> None:
-    from wideminima.numeric import gradient
-
     rng = np.random.default_rng(8)
     ws = [rng.standard_normal((3, 2)), rng.standard_normal((2, 3))]
     x = rng.standard_normal((20, 2))
@@ -96,8 +96,6 @@ def test_not_a_minimum() -> None:
 
 
 def test_bad_values() -> None:
-    from wideminima.symbolic import evaluate, scalar_network
-
     net = scalar_network(2)
     with pytest.raises(InputError, match="finite"):
         evaluate(net.loss(), {net.weights[0]: float("nan")})

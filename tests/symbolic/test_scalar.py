@@ -9,7 +9,7 @@ import sympy as sp
 from wideminima.errors import InputError
 from wideminima.numeric import Moments, gradient
 from wideminima.symbolic import evaluate, scalar_network
-from wideminima.symbolic.derivation import is_zero
+from wideminima.symbolic.steps import is_zero
 
 
 @pytest.mark.parametrize("depth", range(1, 13))

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 
 from wideminima import numeric
-from wideminima.property_tests import Claim, Minimum, builtin_claims, replay, verify_claim
-from wideminima.property_tests.arithmetic import FLOAT64
+from wideminima.property_tests import Claim, Minimum, builtin_claims, evaluate, replay, verify_claim
+from wideminima.property_tests.arithmetic import FLOAT64, MultiPrecision
+from wideminima.property_tests.claims import registered_claims
+from wideminima.property_tests.loader import load_claim_file, load_source
 from wideminima.property_tests.mutants import WRONG_VARIANTS
 from wideminima.property_tests.quantities import flattest_bound, sharpness
 from wideminima.property_tests.strategies import global_minima
@@ -21,6 +25,7 @@ from wideminima.property_tests.theorems import (
     gram_budget,
     representation_tolerance,
 )
+from wideminima.symbolic import precise_flattest_sharpness, precise_sharpness
 
 ROOT = Path(__file__).resolve().parents[2]
 THEORY_IDS = [
@@ -40,10 +45,28 @@ def test_every_theory_id_is_a_builtin_claim_with_its_kind() -> None:
         assert c.certified_by and c.statement
 
 
-def test_every_claim_has_a_pytest_wrapper() -> None:
+def test_every_theory_id_has_its_module_registering_that_one_claim() -> None:
+    # one module per theorems.md id, written with @claim: the registry holds exactly its claim
     for claim_id in THEORY_IDS:
-        text = (ROOT / "property_tests" / f"test_{claim_id.replace('-', '_')}.py").read_text()
-        assert f'check_claim("{claim_id}")' in text
+        module = importlib.import_module(f"wideminima.property_tests.theorems.{claim_id.replace('-', '_')}")
+        assert [c.id for c in registered_claims(module.__name__)] == [claim_id]
+    assert all(c.source == "builtin" for c in builtin_claims())
+
+
+def test_a_claim_file_registers_every_decorated_margin_in_order(tmp_path) -> None:
+    # two margins with the same Python name both count; loading the file again does not count them twice
+    path = tmp_path / "same_name.py"
+    path.write_text(
+        "from wideminima.property_tests import claim\n"
+        "from wideminima.strategies import global_minima\n"
+        "@claim(id='second-defined-first', strategy=global_minima(max_depth=2, max_width=2))\n"
+        "def margin(m, ctx):\n    return ctx.scalar(1.0)\n"
+        "@claim(id='a-later-one', strategy=global_minima(max_depth=2, max_width=2))\n"
+        "def margin(m, ctx):\n    return ctx.scalar(1.0)\n")
+    for _ in range(2):
+        claims = load_claim_file(path)
+        assert [c.id for c in claims] == ["second-defined-first", "a-later-one"]
+        assert {c.source for c in claims} == {str(path.resolve())}
 
 
 @pytest.mark.slow
@@ -74,14 +97,12 @@ def test_a_relative_violation_of_1e_6_never_slips_through(factor: float, tmp_pat
 
 
 def test_theory_caveat_example_is_coupled_and_refutes_the_top_singular_variant() -> None:
-    # theory.md: N = 3, T = diag(1, 0), W_2 = diag(1, 5) is flattest although ||W_2|| = 5
+    # theorems.md: N = 3, T = diag(1, 0), W_2 = diag(1, 5) is flattest although ||W_2|| = 5
     m = Minimum([np.diag([1.0, 0.1]), np.diag([1.0, 5.0]), np.diag([1.0, 0.0])], label="flattest_unbalanced")
     assert float(sharpness(m, FLOAT64)) == pytest.approx(3.0, rel=1e-15)
     assert float(coupling_margin(m, FLOAT64)) >= -1e-15  # cosines exactly 1; the relations hold exactly
     assert min(float(x) for x in coupling_relations(m, FLOAT64)) == representation_tolerance(m)
     variant = next(c for c in WRONG_VARIANTS if c.id == "coupling-top-singular")
-    from wideminima.property_tests import evaluate
-
     assert evaluate(variant, m).status == "refuted"
 
 
@@ -111,17 +132,10 @@ def test_quantities_agree_with_the_numeric_engine(seed: int) -> None:
 
 
 def test_user_claims_in_a_module_list_are_found() -> None:
-    from wideminima.property_tests.loader import load_source
-
     assert [c.id for c in load_source("module:wideminima.property_tests.mutants")] == [c.id for c in WRONG_VARIANTS]
 
 
 def test_50_digit_quantities_agree_with_the_symbolic_engine() -> None:
-    import mpmath
-
-    from wideminima.property_tests.arithmetic import MultiPrecision
-    from wideminima.symbolic import precise_flattest_sharpness, precise_sharpness
-
     rng = np.random.default_rng(4)
     ws = numeric.gauge_minimum(rng.standard_normal((2, 2)), [2, 3, 2, 2], rng)
     m = Minimum(ws)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wideminima._cli import main
+from wideminima.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -190,3 +190,28 @@ def test_coverage_table_and_json(tmp_path, capsys) -> None:
     assert {"stratum", "examples", "worst_margin"} == set(row["coverage"][0])
     assert sum(c["examples"] for c in row["coverage"]) == row["examples"]
     assert len({c["stratum"].split()[0] for c in row["coverage"]}) == 5  # every depth 1..5 reached
+
+
+def test_progress_display_only_on_a_terminal() -> None:
+    import io
+
+    from wideminima.cli.verify import _claim_progress
+    from wideminima.progress import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    class Square:
+        id = "square-nonnegative"
+
+    tty, pipe = Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = ProgressBar(2, stream=stream)
+        update = _claim_progress(bar, 2)(0, Square())
+        if update is not None:
+            update(25, 50)
+        bar.clear()
+    # claim 1 of 2 half done: a quarter of the bar
+    assert "[1/2] square-nonnegative: 25/50 examples" in tty.getvalue() and pipe.getvalue() == ""
+    assert "[" + "#" * 8 + "." * 22 + "]" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")

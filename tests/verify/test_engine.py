@@ -182,27 +182,6 @@ def test_float_only_margin_clearly_negative_is_an_error_not_a_crash(tmp_path) ->
                        margin=lambda x, ctx: float(np.linalg.eigvalsh(ctx.array([[x]]))[0]) - 2.0)
     row = verify_claim(float_only, "ci", 0, out_dir=tmp_path)
     assert row.status == "error" and "exact=False" in row.message and not list(tmp_path.iterdir())
-
-
-def test_progress_display_only_on_a_terminal() -> None:
-    import io
-
-    from wideminima.property_tests.display import Progress
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    tty, pipe = Terminal(), io.StringIO()
-    for stream in (tty, pipe):
-        progress = Progress(2, stream=stream)
-        update = progress.claim(0, square)
-        if update is not None:
-            update(3, 50)
-        progress.clear()
-    assert "[1/2] square-nonnegative: 3/50 examples" in tty.getvalue() and pipe.getvalue() == ""
-
-
 @pytest.mark.parametrize(
     "value, words",
     [

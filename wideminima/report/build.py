@@ -15,14 +15,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from wideminima import __version__
+from wideminima.errors import InputError
+from wideminima.progress import ProgressBar, format_seconds
 
 from .figures import pyplot
 from .markdown import render_report
 from .output import GENERATOR, MANIFEST, staged_output, write_csv, write_json, write_text
-from wideminima._progress import format_seconds
-
-from .progress import Progress
-from .registry import MODES, Check, Context, Section, experiments
+from .registry import MODES, Check, Context, Section, Task, experiments
 from .runner import run_tasks
 
 __all__ = ["ReportResult", "build_report"]
@@ -68,8 +67,6 @@ def build_report(
     command: str | None = None,
 ) -> ReportResult:
     """Run the experiments of ``mode`` (``"quick"`` or ``"full"``) and write the report to ``out``."""
-    from wideminima.errors import InputError
-
     if mode not in MODES:
         raise InputError(f"mode {mode!r}: choose one of {', '.join(MODES)}")
     pyplot()  # fail early, with an install hint, when matplotlib is missing
@@ -79,8 +76,17 @@ def build_report(
     start = time.monotonic()
     with staged_output(Path(out)) as stage:
         tasks = [t for m in modules for t in m.tasks(mode, seed)]
-        progress = Progress(len(tasks), sum(t.cost for t in tasks), enabled=show_progress)
-        results = run_tasks(tasks, {m.ID: m.__name__ for m in modules}, seed=seed, workers=workers, progress=progress)
+        # Off a terminal too (one line per task): a long --full run in a log shows how far it got.
+        bar = ProgressBar(sum(t.cost for t in tasks), enabled=show_progress, on_pipe=True)
+        finished: list[Task] = []
+
+        def advance(task: Task) -> None:
+            finished.append(task)
+            text = f"{len(finished)}/{len(tasks)} tasks  {task.experiment} {task.key}"
+            bar.update(sum(t.cost for t in finished), text, force=True)
+
+        results = run_tasks(tasks, {m.ID: m.__name__ for m in modules}, seed=seed, workers=workers, on_done=advance)
+        bar.close()
         context = Context(figure_dir=stage / "figures", command=command, mode=mode, seed=seed)
         sections: list[Section] = []
         files = []

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import sharpness
+
 __all__ = ["resnet_target", "target_with_spectrum", "spread", "unit_vector", "log_slope", "linear_sharpness", "TRAINED_RTOL"]
 
 # Relative residual ||W_{N:1} - T|| accepted as "at a global minimum" for trained weights:
@@ -69,6 +71,4 @@ def linear_sharpness(weights: list[np.ndarray], moments: Any) -> float:
     Trained weights stop at a relative gradient norm of 1e-10 (numeric.train's default
     tolerance), not at rounding level, so the minimum test is relaxed to rtol = TRAINED_RTOL.
     """
-    from wideminima.numeric import sharpness
-
     return float(sharpness(weights, moments, rtol=TRAINED_RTOL).lambda_max)

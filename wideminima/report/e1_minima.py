@@ -19,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import Moments, flattest_sharpness, train
+
 from .common import linear_sharpness, resnet_target, spread, unit_vector
+from .figures import label_axes, new_figure, publish
+from .fixed_projection import fixed_projection_bound, fixed_projection_sharpness, train_fixed_projection
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E1"
@@ -67,8 +71,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 
 def _linear_run(params: dict[str, Any], seed: int) -> dict[str, Any]:
-    from wideminima.numeric import Moments, flattest_sharpness, train
-
     scheme, scale, _ = INITS[params["setting"]]
     n = params["depth"]
     target = resnet_target(np.random.default_rng(params["target_seed"]), WIDTH)
@@ -84,10 +86,6 @@ def _linear_run(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def _marion_chizat_run(params: dict[str, Any]) -> dict[str, Any]:
-    from wideminima.numeric import Moments, flattest_sharpness, train
-
-    from .fixed_projection import fixed_projection_bound, fixed_projection_sharpness, train_fixed_projection
-
     n = params["depth"]
     rng = np.random.default_rng(params["target_seed"])
     target = MC_NORM * unit_vector(rng, MC_WIDTH)
@@ -139,8 +137,6 @@ def _median_with_range(ax: Any, stats: dict[tuple[str, int], dict[str, Any]], na
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Table of median ratios by init and depth, a figure, and the theorem checks."""
-    from .figures import label_axes, new_figure, publish
-
     groups = _by_setting(records)
     settings = list(INITS) + ["mc-fixed", "mc-trained"]
     depths = sorted({d for (_, d) in groups})

@@ -11,7 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import Moments, flattest_sharpness, train
+
 from .common import linear_sharpness, log_slope, resnet_target, spread
+from .figures import label_axes, new_figure, publish
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E2"
@@ -40,8 +43,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """GD from the zero-init ResNet; the sharpness ratio of the minimum reached."""
-    from wideminima.numeric import Moments, flattest_sharpness, train
-
     target = resnet_target(np.random.default_rng(params["target_seed"]), WIDTH)
     moments = Moments.whitened(target)
     result = train("resnet", moments, widths=[WIDTH] * (DEPTH + 1), lr=params["eta"], steps=STEPS, seed=seed)
@@ -55,8 +56,6 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Log-log plot with the fitted slope per target, table, empirical check."""
-    from .figures import label_axes, new_figure, publish
-
     reps = sorted({r["params"]["rep"] for r in records})
     fits = {}
     rows = []

@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import Moments, flattest_sharpness, near_balance_interval, path_gains, sample_data, train
+
 from .common import linear_sharpness, target_with_spectrum
+from .figures import label_axes, new_figure, publish
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E3"
@@ -47,8 +50,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train from a large Gaussian init; path gains, sharpness and the near-balance interval at the end."""
-    from wideminima.numeric import Moments, flattest_sharpness, near_balance_interval, path_gains, sample_data, train
-
     target = target_with_spectrum(np.random.default_rng(params["target_seed"]), SINGULAR_VALUES)
     widths = [WIDTH] * (DEPTH + 1)
     init_rng = np.random.default_rng(params["target_seed"] + 1)
@@ -88,8 +89,6 @@ def _band(s: float, n: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarra
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Two panels (GD, SGD) of g_k with the geometric line and near-balance bands; checks."""
-    from .figures import label_axes, new_figure, publish
-
     fig, axes = new_figure(2, width=5.0, height=4.0)
     rows, checks_ok, path_ok, stable_ok = [], [], [], []
     k = np.arange(DEPTH + 1)

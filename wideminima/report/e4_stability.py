@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from wideminima.numeric import Moments, flattest_sharpness, sample_data, train
+
 from .common import linear_sharpness, target_with_spectrum, spread
+from .figures import label_axes, new_figure, publish
 from .registry import Check, Section, Table, Task, task_seed
 
 ID = "E4"
@@ -48,8 +51,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train from a large Gaussian init; lambda_max at the end."""
-    from wideminima.numeric import Moments, flattest_sharpness, sample_data, train
-
     target = target_with_spectrum(np.random.default_rng(params["target_seed"]), SINGULAR_VALUES)
     widths = [WIDTH] * (DEPTH + 1)
     if params["optimizer"] == "gd":
@@ -67,8 +68,6 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """lambda_max against eta with 2/eta and the flattest value; check every converged run is stable."""
-    from .figures import label_axes, new_figure, publish
-
     fig, (ax,) = new_figure(1, width=6.2, height=4.4)
     etas = sorted({r["params"]["eta"] for r in records})
     bound = records[0]["result"]["bound"]

@@ -6,11 +6,12 @@ Empirical law nonlinear-evidence: trained ReLU/tanh MLPs show the same signature
 
 Measure, per consecutive pair (W_k, W_{k+1}): the alignment matrix
 |<u_i(W_k), v_j(W_{k+1})>| of their top singular vectors (the heatmaps), and the
-coupling score c_k of :func:`wideminima.numeric.coupling` (the largest overlap of a
-left singular subspace of W_k with a right singular subspace of W_{k+1}, in [0, 1]).
-Null baseline: the same score for matrices with the same singular values and
-Haar-random singular vectors. Effect size: Cohen's d of the trained scores against the null scores;
-its 95% confidence interval by a bootstrap over training seeds (fixed resampling
+statistic the nonlinear-evidence claim uses too (:mod:`wideminima.numeric.coupling_evidence`):
+the coupling score c_k of :func:`wideminima.numeric.coupling` (the largest overlap of a
+left singular subspace of W_k with a right singular subspace of W_{k+1}, in [0, 1]),
+its null (the same score for matrices with the same singular values and Haar-random
+singular vectors) and Cohen's d of the trained scores against the null scores; the
+d's 95% confidence interval by a bootstrap over training seeds (fixed resampling
 seed, so the report stays reproducible).
 """
 
@@ -19,6 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from wideminima.numeric import MLP, mlp_teacher_data, sample_data, train
+from wideminima.numeric.coupling_evidence import cohens_d, coupling_evidence
 
 from .common import spread
 from .registry import Check, Figure, Section, Table, Task, task_seed
@@ -77,8 +81,6 @@ def _data(kind: str, data_seed: int, widths: tuple[int, ...]) -> tuple[np.ndarra
         x = (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-12)
         y = np.eye(10)[digits.target]
         return x, y
-    from wideminima.numeric import mlp_teacher_data, sample_data
-
     d_in, d_out = widths[0], widths[-1]
     if kind == "linear-teacher":
         return sample_data(rng.standard_normal((d_out, d_in)) / np.sqrt(d_in), None, SAMPLES, rng)  # exactly whitened
@@ -105,30 +107,8 @@ def alignment(w_k: np.ndarray, w_next: np.ndarray, top: int) -> np.ndarray:
     return np.abs(u.T @ v)
 
 
-def haar_orthogonal(rng: np.random.Generator, d: int) -> np.ndarray:
-    """A Haar-distributed d x d orthogonal matrix (QR of a Gaussian matrix, signs fixed by R's diagonal)."""
-    q, r = np.linalg.qr(rng.standard_normal((d, d)))
-    return q * np.sign(np.diag(r))
-
-
-def _null_scores(w_k: np.ndarray, w_next: np.ndarray, rng: np.random.Generator, draws: int) -> np.ndarray:
-    """numeric.coupling of random pairs with the singular values of (W_k, W_{k+1}) and Haar-random singular vectors."""
-    from wideminima.numeric import coupling
-
-    def scrambled(w: np.ndarray) -> np.ndarray:
-        s = np.linalg.svd(w, compute_uv=False)
-        m, n = w.shape
-        core = np.zeros((m, n))
-        core[: s.size, : s.size] = np.diag(s)
-        return haar_orthogonal(rng, m) @ core @ haar_orthogonal(rng, n).T
-
-    return np.array([float(coupling([scrambled(w_k), scrambled(w_next)])[0]) for _ in range(draws)])
-
-
 def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Train one network by SGD; the alignment matrices, coupling scores and null scores of its layer pairs."""
-    from wideminima.numeric import MLP, coupling, train
-
     activation, kind, widths = MODELS[params["model"]]
     x, y = _data(kind, params["data_seed"], widths)
     scheme, scale = INITS[params["init"]]
@@ -136,24 +116,10 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
     result = train(MLP(widths, activation=activation), (x, y), optimizer="sgd", batch_size=BATCH, lr=LR,
                    steps=params["steps"], init=scheme, seed=seed, **extra)
     weights = result.weights
-    rng = np.random.default_rng(seed)
-    pairs = []
-    scores = coupling(weights)
-    for k in range(len(weights) - 1):
-        a = alignment(weights[k], weights[k + 1], TOP)
-        null = _null_scores(weights[k], weights[k + 1], rng, params["null_draws"])
-        pairs.append({"alignment": a.tolist(), "score": float(scores[k]), "null": null.tolist()})
+    evidence = coupling_evidence(weights, np.random.default_rng(seed), params["null_draws"])
+    pairs = [{"alignment": alignment(weights[k], weights[k + 1], TOP).tolist(), "score": float(evidence.scores[k]),
+              "null": evidence.null[k].tolist()} for k in range(len(weights) - 1)]
     return {"status": result.status, "steps": result.steps, "loss": result.loss, "pairs": pairs}
-
-
-def cohens_d(scores: np.ndarray, null: np.ndarray) -> float:
-    """(mean(scores) - mean(null)) / pooled standard deviation.
-
-    >>> round(cohens_d(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0])), 12)
-    1.0
-    """
-    pooled = np.sqrt((np.var(scores, ddof=1) * (scores.size - 1) + np.var(null, ddof=1) * (null.size - 1)) / (scores.size + null.size - 2))
-    return float((scores.mean() - null.mean()) / pooled)
 
 
 def _effect(results: list[dict[str, Any]], rng: np.random.Generator) -> dict[str, Any]:

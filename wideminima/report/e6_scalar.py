@@ -18,9 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import mpmath
 import numpy as np
+import sympy as sp
+
+from wideminima.symbolic import exact_width, scalar_network
 
 from .common import log_slope
+from .figures import label_axes, new_figure, publish
 from .registry import Check, Section, Table, Task
 
 ID = "E6"
@@ -42,8 +47,6 @@ def tasks(mode: str, seed: int) -> list[Task]:
 
 
 def _curve_point(net: Any, a: Any) -> dict[Any, Any]:
-    import sympy as sp
-
     n = net.depth
     root = sp.Rational(int(TARGET)) ** sp.Rational(1, n)
     values = [root * sp.exp(a)] + [root * sp.exp(-a / (n - 1))] * (n - 1)
@@ -51,10 +54,6 @@ def _curve_point(net: Any, a: Any) -> dict[Any, Any]:
 
 
 def _curve(params: dict[str, Any]) -> dict[str, Any]:
-    import sympy as sp
-
-    from wideminima.symbolic import scalar_network
-
     net = scalar_network(params["depth"])
     a = sp.Symbol("a", real=True)
     subs = {net.sigma: sp.Integer(int(SIGMA)), net.target: sp.Integer(int(TARGET))}
@@ -74,10 +73,6 @@ def _curve(params: dict[str, Any]) -> dict[str, Any]:
 
 def _width(params: dict[str, Any]) -> dict[str, Any]:
     """Exact widths along the top eigenvector of the flattest minimum (symbolic.exact_width, 30 digits)."""
-    import mpmath
-
-    from wideminima.symbolic import exact_width
-
     n = params["depth"]
     root = TARGET ** (1.0 / n)
     weights = [np.array([[root]]) for _ in range(n)]  # |w_k| = T^(1/N): flattest; T is taken as their product
@@ -101,8 +96,6 @@ def run_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def summarize(mode: str, records: list[dict[str, Any]], context: Any) -> Section:
     """Two panels: eigenvalue along the curve of minima; exact vs quadratic width. Exact checks."""
-    from .figures import label_axes, new_figure, publish
-
     curves = [r for r in records if r["params"]["part"] == "curve"]
     width = next(r["result"] for r in records if r["params"]["part"] == "width")
     fig, (ax, ax_w) = new_figure(2, width=5.0, height=3.9)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wideminima._atomic import atomic_open
+from wideminima.atomic import atomic_open
 from wideminima.errors import InputError
 
 from .registry import Figure

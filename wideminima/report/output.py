@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from wideminima._atomic import atomic_open, current_umask
+from wideminima.atomic import atomic_open, current_umask
 from wideminima.errors import InputError
 
 __all__ = ["GENERATOR", "MANIFEST", "check_output_dir", "staged_output", "write_json", "write_csv", "write_text", "jsonable"]

@@ -20,10 +20,16 @@ from __future__ import annotations
 import importlib
 import zlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
+from wideminima.errors import InputError
+
 __all__ = [
+    "CheckVerdict",
     "MODES",
     "EXPERIMENT_MODULES",
     "Task",
@@ -78,6 +84,21 @@ class Check:
     bound: str
     passed: bool
 
+    @property
+    def verdict(self) -> CheckVerdict:
+        """pass; else FAIL for a theorem and "not seen" for an empirical law."""
+        if self.passed:
+            return CheckVerdict.PASS
+        return CheckVerdict.FAIL if self.kind == "theorem" else CheckVerdict.NOT_SEEN
+
+
+class CheckVerdict(StrEnum):
+    """The verdict column of the report's checks table (the strings are the report's)."""
+
+    PASS = "pass"
+    FAIL = "FAIL"
+    NOT_SEEN = "not seen"
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -128,8 +149,6 @@ class Context:
 
 def experiments(selected: list[str] | None = None) -> list[ModuleType]:
     """The experiment modules in report order, optionally only the ids in ``selected``."""
-    from wideminima.errors import InputError
-
     modules = [importlib.import_module(name) for name in EXPERIMENT_MODULES]
     if selected is None:
         return modules
@@ -148,7 +167,5 @@ def task_seed(seed: int, experiment: str, key: str) -> int:
     >>> task_seed(0, "E1", "a") == task_seed(0, "E1", "a") != task_seed(1, "E1", "a")
     True
     """
-    import numpy as np
-
     tag = zlib.crc32(f"{experiment}/{key}".encode())
     return int(np.random.SeedSequence([seed, tag]).generate_state(2, dtype=np.uint32).view(np.uint64)[0] >> 1)

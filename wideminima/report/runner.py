@@ -18,11 +18,10 @@ import contextlib
 import importlib
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from .progress import Progress
 from .registry import Task, task_seed
 
 __all__ = ["run_tasks", "execute"]
@@ -66,12 +65,13 @@ def run_tasks(
     *,
     seed: int,
     workers: int = 2,
-    progress: Progress | None = None,
+    on_done: Callable[[Task], None] | None = None,
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Results of every task, keyed by (experiment id, task key), in task order.
 
     ``modules`` maps an experiment id to the module that defines its ``run_task``;
-    ``workers`` is the number of worker processes (at least one).
+    ``workers`` is the number of worker processes (at least one); ``on_done(task)``
+    is called in this process as each task finishes (in completion order).
     """
     keys = [(t.experiment, t.key) for t in tasks]
     if len(set(keys)) != len(keys):
@@ -92,8 +92,8 @@ def run_tasks(
                 for future in done:
                     i = pending.pop(future)
                     results[keys[i]] = future.result()
-                    if progress is not None:
-                        progress.advance(tasks[i].cost, f"{tasks[i].experiment} {tasks[i].key}")
+                    if on_done is not None:
+                        on_done(tasks[i])
         except BaseException:
             for future in pending:  # a failed task ends the run: do not start the others
                 future.cancel()

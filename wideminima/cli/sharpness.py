@@ -14,6 +14,32 @@ import math
 import sys
 from typing import Any
 
+import numpy as np
+
+from wideminima.errors import InputError, NoExactFactorizationError
+from wideminima.numeric import (
+    Moments,
+    coupling,
+    flatten,
+    flattest_bound,
+    global_minimum_test,
+    gradient,
+    hessian_extremes,
+    hessian_trace,
+    imbalance,
+    layer_gains,
+    near_balance,
+    numerical_rank,
+    path_gains,
+    path_residuals,
+    sharpness,
+    widths,
+)
+from wideminima.numeric._backend import overflow_as_input_error
+from wideminima.numeric.files import load_data, load_weights
+from wideminima.numeric.hessian import resolve_network
+from wideminima.types import Array
+
 __all__ = ["configure", "run", "summarize"]
 
 
@@ -30,32 +56,9 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def summarize(weights: list[Any], moments: Any = None, *, seed: int = 0) -> dict[str, Any]:
+def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int = 0) -> dict[str, Any]:
     """Every number the command prints, as a JSON-ready dict (``moments`` None: whitened, T = product)."""
-    import numpy as np
-
-    from wideminima.errors import InputError, NoExactFactorizationError
-
-    from . import (
-        coupling,
-        flatten,
-        flattest_bound,
-        global_minimum_test,
-        gradient,
-        hessian_extremes,
-        hessian_trace,
-        imbalance,
-        layer_gains,
-        near_balance,
-        numerical_rank,
-        path_gains,
-        path_residuals,
-        sharpness,
-        widths,
-    )
-    from .hessian import _resolve
-
-    weights, moments = _resolve(weights, moments)
+    weights, moments = resolve_network(weights, moments)
     depth, dims = len(weights), widths(weights)
     rank = numerical_rank(moments.target)
     if min(dims) < rank:
@@ -118,10 +121,6 @@ def _table(summary: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Load the files, compute, print (table or one JSON object); exit status 0."""
-    from wideminima.io import load_data, load_weights
-
-    from ._backend import overflow_as_input_error
-
     with overflow_as_input_error(args.weights if args.data is None else f"{args.weights} with {args.data}"):
         weights = load_weights(args.weights)
         moments = load_data(args.data) if args.data else None

@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from wideminima.errors import InputError
+
 __all__ = ["configure", "run"]
 
 
@@ -33,12 +35,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the derivation (running every check) and print it; 0 if all steps are checked."""
-    from wideminima.errors import InputError
-
-    from . import derivations
-
     if args.json and args.format not in (None, "json"):
         raise InputError(f"--json conflicts with --format {args.format}")
+    # SymPy (about 0.5 s to import) only when a derivation is asked for, not for --help.
+    from wideminima.symbolic import derivations
+
     fmt = "json" if args.json else (args.format or "text")
     if args.network == "scalar":
         if args.width is not None:

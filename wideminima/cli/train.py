@@ -1,6 +1,6 @@
 """``wideminima train``: train a linear network, linear ResNet or MLP; save weights and trajectory.
 
-Reproduces the training experiments of theory.md, e.g. (resnet-zero-init-flattest,
+Reproduces the training experiments of theorems.md, e.g. (resnet-zero-init-flattest,
 gd-excess-sharpness)::
 
     wideminima train --model resnet --depth 3 --width 3 --target-seed 0 --init zero \\
@@ -30,13 +30,28 @@ import csv
 import io
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from wideminima.atomic import atomic_open, check_output_path
 from wideminima.errors import InputError
+from wideminima.io import save_npz
+from wideminima.numeric import (
+    MLP,
+    Moments,
+    Schedule,
+    flattest_bound,
+    global_minimum_test,
+    hessian_extremes,
+    sample_data,
+    sharpness,
+    train,
+)
+from wideminima.numeric._backend import check_seed, overflow_as_input_error
+from wideminima.numeric.files import load_weights, read_data_file, save_weights
+from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
 
 __all__ = ["configure", "run", "synthetic_target", "TARGET_KINDS"]
 
@@ -66,8 +81,6 @@ def synthetic_target(kind: str, output_dim: int, input_dim: int, seed: int, *, r
     >>> round(float(np.linalg.norm(t - np.eye(3))), 12)
     0.4
     """
-    from ._backend import check_seed
-
     if kind not in TARGET_KINDS:
         raise InputError(f"unknown target kind {kind!r}; choose one of {', '.join(TARGET_KINDS)}")
     seed = check_seed(seed, "target seed")
@@ -161,8 +174,6 @@ def _widths(args: argparse.Namespace, d_in: int | None, d_out: int | None) -> li
 
 def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
     """(data for :func:`train`, widths)."""
-    from wideminima.io import read_data_file
-
     if (args.data is None) == (args.target_seed is None):
         raise InputError("give exactly one of --data FILE.npz and --target-seed S")
     if args.data is not None:
@@ -179,12 +190,8 @@ def _load(args: argparse.Namespace) -> tuple[Any, list[int]]:
     if args.model == "mlp" or args.optimizer == "sgd":
         if args.samples < 1:
             raise InputError(f"--samples must be >= 1, got {args.samples}")
-        from wideminima.numeric import sample_data
-
         rng = np.random.default_rng([args.target_seed, 1])
         return sample_data(target, None, args.samples, rng, exact=args.samples >= dims[0]), dims
-    from wideminima.numeric import Moments
-
     return Moments.whitened(target), dims
 
 
@@ -200,8 +207,6 @@ def _finite(value: Any) -> Any:
 
 
 def _write_trajectory(path: str, config: dict[str, Any], status: str, rows: list[dict[str, Any]]) -> None:
-    from wideminima._atomic import atomic_open
-
     suffix = Path(path).suffix.lower()
     if suffix == ".json":
         text = json.dumps({"config": config, "status": status, "rows": [{k: _finite(v) for k, v in r.items()} for r in rows]}, indent=1)
@@ -229,23 +234,15 @@ def _write_trajectory(path: str, config: dict[str, Any], status: str, rows: list
 
 def run(args: argparse.Namespace) -> int:
     """Train, save, print the summary; 0 on any training status."""
-    from wideminima.io import load_weights, save_npz, save_weights
-    from wideminima.numeric import MLP, Schedule, train
-    from wideminima.numeric.training import DEFAULT_TOL, DIVERGENCE_FACTOR
-
     if args.trajectory is not None and Path(args.trajectory).suffix.lower() not in (".json", ".csv"):
         raise InputError(f"--trajectory {args.trajectory}: the extension must be .json or .csv")
     if args.biases_out is not None and not (args.model == "mlp" and args.bias):
         raise InputError("--biases-out needs --model mlp with --bias")
     if not (math.isfinite(args.minimum_rtol) and args.minimum_rtol >= 0):  # checked before training, not after
         raise InputError(f"--minimum-rtol must be a finite number >= 0, got {args.minimum_rtol}")
-    from wideminima._atomic import check_output_path
-
     for path in (args.out, args.biases_out, args.trajectory):  # before training: never a partial set of outputs
         if path is not None:
             check_output_path(path)
-    from ._backend import overflow_as_input_error
-
     with overflow_as_input_error(args.data or "the synthetic target"):
         data, dims = _load(args)
     model: Any = args.model
@@ -311,15 +308,11 @@ def _final_sharpness(model: Any, data: Any, result: Any, minimum_rtol: float) ->
     """Full-Hessian extremes at the returned weights; for a linear model at a global minimum
     (``global_minimum_test`` with ``rtol = minimum_rtol``) also the output-gram sharpness,
     the flattest bound and their ratio."""
-    from wideminima.numeric import Moments
-
     if result.status == "diverged":
         return {"at_global_minimum": False, "lambda_max": None, "lambda_min": None}
     if not isinstance(model, str):
         found = model.hessian_extremes(result.weights + (result.biases or []), *data)
         return {"lambda_max": found.lambda_max, "lambda_min": found.lambda_min}
-    from wideminima.numeric import flattest_bound, global_minimum_test, hessian_extremes, sharpness
-
     moments = data if isinstance(data, Moments) else Moments.from_samples(*data)
     found = hessian_extremes(result.weights, moments)
     test = global_minimum_test(result.weights, moments, rtol=minimum_rtol)

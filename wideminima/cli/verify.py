@@ -24,10 +24,15 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from wideminima.errors import InputError
+from wideminima.progress import ProgressBar
+from wideminima.property_tests.display import format_coverage, format_header, format_row, format_summary
+from wideminima.property_tests.engine import VerifyResult, load_counterexample, replay, verify
+from wideminima.property_tests.loader import builtin_claims, load_claim_file, load_source
+from wideminima.property_tests.profiles import default_profile_name
 
 __all__ = ["configure", "run"]
 
@@ -81,13 +86,25 @@ def _select(claims: list[Any], wanted: list[str]) -> list[Any]:
     return [c for c in claims if c.id in wanted]
 
 
+def _claim_progress(bar: ProgressBar, total: int) -> Callable[[int, Any], Callable[[int, int], None] | None]:
+    """``on_claim`` for :func:`verify`: claim i's ``update(done, planned)`` moves ``bar`` through [i, i + 1]."""
+
+    def on_claim(index: int, claim: Any) -> Callable[[int, int], None] | None:
+        if not bar.enabled:
+            return None
+
+        def update(done: int, planned: int) -> None:
+            fraction = done / planned if planned else 0.0
+            bar.update(index + fraction, f"[{index + 1}/{total}] {claim.id}: {done}/{planned} examples", force=True)
+
+        update(0, 0)
+        return update
+
+    return on_claim
+
+
 def run(args: argparse.Namespace) -> int:
     """Run verify as the arguments say; return the exit status."""
-    from .display import Progress, format_coverage, format_header, format_row, format_summary
-    from .engine import VerifyResult, load_counterexample, replay, verify
-    from .loader import builtin_claims, load_claim_file, load_source
-    from .profiles import default_profile_name
-
     if os.path.exists(args.out) and not os.path.isdir(args.out):  # fail before searching, not at the first save
         raise InputError(f"--out {args.out}: exists and is not a folder")
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
@@ -104,13 +121,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         claims = _select(claims if claims is not None else builtin_claims(), args.claim)
         seed = args.seed if args.seed is not None else (0 if profile == "ci" else secrets.randbelow(2**31))
-        progress = Progress(len(claims), enabled=not args.json)
+        bar = ProgressBar(len(claims), enabled=not args.json)
         if not args.json:
             print(f"wideminima verify: {len(claims)} claim(s), profile {profile}, seed {seed}", file=sys.stderr)
             print(format_header(), flush=True)
 
         def on_result(row: Any) -> None:
-            progress.clear()
+            bar.clear()
             if not args.json:
                 print(format_row(row), flush=True)
                 if args.coverage:
@@ -119,10 +136,11 @@ def run(args: argparse.Namespace) -> int:
         result = VerifyResult(profile, seed)
         try:
             with _sigterm_raises():
-                verify(claims, profile, seed, out_dir=args.out, files=args.files, on_claim=progress.claim,
-                       on_result=on_result, timeout=args.timeout, result=result)
+                verify(claims, profile, seed, out_dir=args.out, files=args.files,
+                       on_claim=_claim_progress(bar, len(claims)), on_result=on_result, timeout=args.timeout,
+                       result=result)
         except (KeyboardInterrupt, _Interrupted) as stop:
-            progress.clear()
+            bar.clear()
             name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
             if args.json:
                 print(json.dumps({**result.as_json(), "interrupted": name}), flush=True)

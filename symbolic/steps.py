@@ -1,4 +1,4 @@
-"""Derivations as objects: a list of steps, each a claim with its justification and machine check.
+"""Checked derivation steps: the Step and Derivation types, the step constructors and the exact zero test.
 
 A :class:`Step` is made by one of the constructors below, which run the check when
 the step is built and record the outcome; nothing else can set ``checked``:

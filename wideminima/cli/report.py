@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from wideminima.errors import InputError
+from wideminima.report.build import build_report
+
 __all__ = ["configure", "run"]
 
 
@@ -43,10 +46,6 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the report; 1 if a theorem check failed."""
-    from wideminima.errors import InputError
-
-    from .build import build_report
-
     if args.workers < 1:
         raise InputError(f"--workers {args.workers}: must be at least 1")
     if args.seed < 0:

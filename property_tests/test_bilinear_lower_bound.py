@@ -1,7 +1,0 @@
-"""Theory id bilinear-lower-bound, checked by the verify engine (see wideminima.property_tests.theorems)."""
-
-from wideminima.property_tests.suite import check_claim
-
-
-def test_bilinear_lower_bound() -> None:
-    check_claim("bilinear-lower-bound")
