@@ -94,6 +94,14 @@ def second_singular_squared(m: Minimum, ctx: Any) -> Any:
     return ctx.lambda_max(second_compound(g)) / ctx.lambda_max(g)
 
 
+def second_singular_below(m: Minimum, ctx: Any, fraction: Fraction) -> Any:
+    """(fraction s_1^2 - s_2^2) / s_1^2, or 1 when min(d_0, d_N) = 1 (no s_2)."""
+    if min(m.widths[0], m.widths[-1]) < 2:
+        return ctx.scalar(1)
+    s1sq = ctx.lambda_max(small_gram(target(m, ctx)))
+    return (s1sq * ctx.scalar(fraction) - second_singular_squared(m, ctx)) / s1sq
+
+
 def balance_gap(m: Minimum, ctx: Any) -> Any:
     """max_k ||W_{k+1}^T W_{k+1} - W_k W_k^T||_F / ||W_k||_F^2 (0 at balanced minima)."""
     ws = layers(m, ctx)
@@ -146,6 +154,12 @@ def scalar_closed_form(m: Minimum, ctx: Any) -> tuple[Any, Any]:
 
 def _sigma2(m: Minimum, ctx: Any) -> Any:
     return ctx.array(m.sigma_x_factor)[0, 0] ** 2
+
+
+def scalar_ratio(m: Minimum, ctx: Any) -> Any:
+    """The scalar network's lambda_max over N sigma^2 |T|^(2-2/N) (1 at the flattest point)."""
+    closed, t = scalar_closed_form(m, ctx)
+    return closed / (m.depth * _sigma2(m, ctx) * ctx.power(t, Fraction(2 * m.depth - 2, m.depth)))
 
 
 # ----------------------------------------------------------------------------- sharpness-lower-bound / balanced
@@ -249,19 +263,13 @@ def trace_numeric_plus(m, ctx):
 @claim(id="v-top-gap", statement="s_2^2 <= (1 - 1e-3) s_1^2 for every target with min(d_0, d_N) >= 2",
        strategy=WHITENED)
 def top_gap(m, ctx):
-    if min(m.widths[0], m.widths[-1]) < 2:
-        return ctx.scalar(1)
-    s1sq = ctx.lambda_max(small_gram(target(m, ctx)))
-    return (s1sq * ctx.scalar(Fraction(999, 1000)) - second_singular_squared(m, ctx)) / s1sq
+    return second_singular_below(m, ctx, Fraction(999, 1000))
 
 
 @_meta("targets", "clustered top singular values (s_2 > 0.9 s_1)")
 @claim(id="v-top-cluster", statement="s_2 <= 0.9 s_1 for every target with min(d_0, d_N) >= 2", strategy=WHITENED)
 def top_cluster(m, ctx):
-    if min(m.widths[0], m.widths[-1]) < 2:
-        return ctx.scalar(1)
-    s1sq = ctx.lambda_max(small_gram(target(m, ctx)))
-    return (s1sq * ctx.scalar(Fraction(81, 100)) - second_singular_squared(m, ctx)) / s1sq
+    return second_singular_below(m, ctx, Fraction(81, 100))
 
 
 @_meta("targets", "zero singular values (rank-deficient T)")
@@ -485,9 +493,7 @@ def gauss_newton_without_sigma(x, ctx):
 @claim(id="v-scalar-plus-1e-6", statement="d_k = 1: sigma^2 sum_k prod_{j!=k} w_j^2 >= (1 + 1e-6) N sigma^2 "
        "|T|^(2-2/N)", strategy=SCALAR)
 def scalar_plus(m, ctx):
-    closed, t = scalar_closed_form(m, ctx)
-    bound = m.depth * _sigma2(m, ctx) * ctx.power(t, Fraction(2 * m.depth - 2, m.depth))
-    return closed / bound - ctx.scalar(Fraction(1_000_001, 1_000_000))
+    return scalar_ratio(m, ctx) - ctx.scalar(Fraction(1_000_001, 1_000_000))
 
 
 @_meta("scalar-closed-form", "depth >= 3 and |T| > 1")
@@ -502,9 +508,7 @@ def scalar_exponent(m, ctx):
 @claim(id="v-scalar-at-most-1-35", statement="d_k = 1: sigma^2 sum_k prod_{j!=k} w_j^2 <= 1.35 N sigma^2 "
        "|T|^(2-2/N)", strategy=SCALAR)
 def scalar_at_most_1_35(m, ctx):
-    closed, t = scalar_closed_form(m, ctx)
-    bound = m.depth * _sigma2(m, ctx) * ctx.power(t, Fraction(2 * m.depth - 2, m.depth))
-    return ctx.scalar(Fraction(135, 100)) - closed / bound
+    return ctx.scalar(Fraction(135, 100)) - scalar_ratio(m, ctx)
 
 
 # ----------------------------------------------------------------------------- resnet-zero-init-flattest / gd
