@@ -51,7 +51,8 @@ class _Invalid(Exception):
     """The choices do not build an instance (filtered draw, overrun)."""
 
 
-def draw(strategy: Any, *, random: Random | None = None, choices: Sequence[Any] | None = None) -> tuple[Any, tuple, tuple]:
+def draw(strategy: Any, *, random: Random | None = None,
+         choices: Sequence[Any] | None = None) -> tuple[Any, tuple, tuple]:
     """(instance, choices, nodes) drawn from ``strategy`` with a random source or by replaying ``choices``."""
     from hypothesis.control import BuildContext
     from hypothesis.errors import StopTest, UnsatisfiedAssumption

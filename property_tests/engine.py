@@ -62,7 +62,8 @@ from wideminima.io import save_npz
 from .arithmetic import FLOAT64, Interval, MultiPrecision, upper_end
 from .claims import Claim
 from .instances import decode, encode
-from .strata import Coverage
+from .adversary import Candidate, descend, explore, no_local_constants, simplify
+from .strata import NO_STRATUM, Coverage, stratum_of
 
 __all__ = ["Verdict", "ClaimStatus", "Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify",
            "verify_claim", "replay", "MP_ACCURACY", "EXIT_CODES"]
@@ -99,7 +100,8 @@ EXIT_CODES = {ClaimStatus.REFUTED: 1, ClaimStatus.ERROR: 2, ClaimStatus.VIOLATED
               ClaimStatus.INCONCLUSIVE: 4, ClaimStatus.TIMEOUT: 5}
 
 INCONCLUSIVE_HINT = ("below the arithmetic's resolution: state a rounding tolerance in the margin (as the built-in "
-                     "equality claims do) or check exact instances (dyadic singular values, rational orthogonal factors)")
+                     "equality claims do) or check exact instances (exact_balanced_minima: dyadic singular values, "
+                     "signed-permutation frames)")
 
 
 class MarginTypeError(InputError):
@@ -316,6 +318,10 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
 
 
+def _timeout_message(examples: int) -> str:
+    return f"--timeout reached after {examples} example(s); counts are partial"
+
+
 def _unconfirmed_message(count: int) -> str:
     return (f"{count} instance(s) with a negative margin that interval arithmetic could not certify, "
             f"{INCONCLUSIVE_HINT}")
@@ -332,12 +338,9 @@ ADVERSARIAL_FACTOR = 2
 ADVERSARIAL_STARTS = 8
 
 
-def _phases(claim: Claim, strategy: Any, state: _State, n_examples: int, seed: int,
+def _phases(strategy: Any, state: _State, n_examples: int, seed: int,
             score: Callable[[Any, tuple], float | None]) -> None:
     """Coverage, then adversarial descent from the worst instances of distinct strata."""
-    from .adversary import Candidate, descend, explore
-    from .strata import NO_STRATUM
-
     counts = state.coverage.examples
     if any(s != NO_STRATUM for s in counts):
         explore(strategy, score, seed, COVERAGE_FACTOR * n_examples, POOL_FACTOR * n_examples, counts,
@@ -385,8 +388,6 @@ def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: s
     ``timeout`` (seconds, per claim): the search stops there, between two margins or
     (in the main thread) inside a slow one, with status ``timeout`` and the counts so far.
     """
-    from .adversary import no_local_constants
-
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise InputError(f"--timeout {timeout!r}: must be a number of seconds > 0")
     with no_local_constants(), _alarm(timeout) as deadline:
@@ -438,9 +439,7 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
     from hypothesis import seed as hypothesis_seed
     from hypothesis.control import current_build_context
 
-    from .adversary import Candidate, simplify
     from .profiles import register_profiles  # imports Hypothesis, which importing the engine must not
-    from .strata import stratum_of
 
     register_profiles()
     start = time.perf_counter()
@@ -497,11 +496,12 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
         except _Refuted:
             pass
         else:
-            _phases(claim, strategy, state, n_examples, seed, score)
+            _phases(strategy, state, n_examples, seed, score)
             _escalate_doubtful(claim, state)
         if state.failure is not None and state.failure[1].status == Verdict.CANDIDATE:  # shrink it
             failing = Candidate(state.candidates[-1].choices, state.failure[1].float_margin, "", None)
-            smallest = simplify(strategy, failing, lambda x: record(x, ()).status in (Verdict.REFUTED, Verdict.CANDIDATE),
+            smallest = simplify(strategy, failing,
+                                lambda x: record(x, ()).status in (Verdict.REFUTED, Verdict.CANDIDATE),
                                 n_examples + 50)
             if smallest is not failing:
                 state.failure = (smallest.instance, evaluate(claim, smallest.instance, certify=False))
@@ -509,10 +509,10 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
             status, message, counterexample, reproduce = _conclude(claim, state, profile, seed, out_dir, files,
                                                                   reproduce)
     except _Timeout:
-        status, message = ClaimStatus.TIMEOUT, f"--timeout reached after {state.examples} example(s); counts are partial"
+        status, message = ClaimStatus.TIMEOUT, _timeout_message(state.examples)
     except Exception as exc:  # a bug in the claim or strategy: report, never hide
         if deadline.passed:  # the alarm rang inside Hypothesis or the claim, which wrapped it
-            status, message = ClaimStatus.TIMEOUT, f"--timeout reached after {state.examples} example(s); counts are partial"
+            status, message = ClaimStatus.TIMEOUT, _timeout_message(state.examples)
         else:
             status, message = ClaimStatus.ERROR, _one_line(exc)
     if status == ClaimStatus.VERIFIED and state.unconfirmed:
