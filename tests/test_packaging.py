@@ -72,7 +72,7 @@ def ratio(m, ctx):
 
 IMPORT_EVERYTHING_FIRST = (
     "import sys, wideminima.report, wideminima.symbolic, wideminima.numeric, wideminima.property_tests.theorems\n"
-    "from wideminima._cli import main\n"
+    "from wideminima.cli import main\n"
     "sys.exit(main(['verify', *sys.argv[1:]]))\n"
 )
 
