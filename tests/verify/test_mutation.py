@@ -45,7 +45,7 @@ def test_false_variant_is_refuted_with_a_certificate(variant, seed, tmp_path) ->
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("seed", SEEDS[:1])  # seed 0 is tests/claims' under ci; the benchmark runs 0..4
 def test_true_claims_are_never_refuted_over_the_same_seeds(seed, tmp_path) -> None:
     from wideminima.property_tests import builtin_claims
 
