@@ -31,7 +31,8 @@ The search, per claim, with n the profile's examples (times ``examples_scale``):
   (:mod:`~wideminima.property_tests.strata`), so that trivial instances whose
   margin is exactly 0 cannot capture the steering of the others;
 - coverage: every stratum of a pool of 3n further draws is evaluated at least
-  max(1, n // 50) times, least-covered first, n evaluations in all;
+  max(1, n // 50) times, least-covered first, n evaluations in all (skipped for
+  claims with ``examples_scale < 1``, whose every draw is costly);
 - adversarial descent: 2n evaluations of a local search on the continuous choices
   of the worst instances of distinct strata (:mod:`~wideminima.property_tests.adversary`);
   margins these phases find within the budget are escalated lowest first;
@@ -339,10 +340,14 @@ ADVERSARIAL_STARTS = 8
 
 
 def _phases(strategy: Any, state: _State, n_examples: int, seed: int,
-            score: Callable[[Any, tuple], float | None]) -> None:
-    """Coverage, then adversarial descent from the worst instances of distinct strata."""
+            score: Callable[[Any, tuple], float | None], costly: bool) -> None:
+    """Coverage, then adversarial descent from the worst instances of distinct strata.
+
+    Coverage needs a pool of cheap draws: it is skipped for instances without strata and
+    for ``costly`` claims (examples_scale < 1: every draw trains or optimizes something).
+    """
     counts = state.coverage.examples
-    if any(s != NO_STRATUM for s in counts):
+    if not costly and any(s != NO_STRATUM for s in counts):
         explore(strategy, score, seed, COVERAGE_FACTOR * n_examples, POOL_FACTOR * n_examples, counts,
                 max(1, n_examples // 50))
         if state.failure is not None:
@@ -496,7 +501,7 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
         except _Refuted:
             pass
         else:
-            _phases(strategy, state, n_examples, seed, score)
+            _phases(strategy, state, n_examples, seed, score, costly=claim.examples_scale < 1)
             _escalate_doubtful(claim, state)
         if state.failure is not None and state.failure[1].status == Verdict.CANDIDATE:  # shrink it
             failing = Candidate(state.candidates[-1].choices, state.failure[1].float_margin, "", None)
