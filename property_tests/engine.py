@@ -229,7 +229,7 @@ class ClaimResult:
 
     def as_json(self) -> dict[str, Any]:
         """This row as in the ``claims`` list of the verify JSON (interfaces.md)."""
-        return {"id": self.id, "kind": self.kind, "status": self.status, "examples": self.examples,
+        return {"id": self.id, "kind": self.kind, "status": str(self.status), "examples": self.examples,
                 "worst_margin": self.worst_margin, "counterexample": self.counterexample,
                 "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
                 "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed,
