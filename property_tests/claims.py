@@ -70,6 +70,9 @@ class Claim:
     certified_by : how a refutation of this claim is certified, in words.
     examples_scale : examples per run relative to the profile's (for costly claims).
     source : "builtin" or the file the claim was defined in.
+    strict : the claim holds iff the margin is > 0 (not >= 0); an instance then counts as
+        holding only when float64 clears the budget or an interval enclosure's lower end
+        is > 0, and a margin proven <= 0 refutes it (e.g. a spectral gap lambda_1 - lambda_2 > 0).
     """
 
     id: str
@@ -82,6 +85,7 @@ class Claim:
     certified_by: str = "interval evaluation of the margin at the saved float64 instance (mpmath.iv)"
     examples_scale: float = 1.0
     source: str = "builtin"
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -92,6 +96,8 @@ class Claim:
             raise InputError(f"claim {self.id}: margin={self.margin!r} must be a function margin(instance, ctx)")
         if not (isinstance(self.examples_scale, (int, float)) and 0 < self.examples_scale <= 100):
             raise InputError(f"claim {self.id}: examples_scale={self.examples_scale!r} must be in (0, 100]")
+        if not isinstance(self.strict, bool):
+            raise InputError(f"claim {self.id}: strict={self.strict!r} must be True or False")
         if not callable(self.budget) and not (isinstance(self.budget, (int, float)) and 0 <= self.budget < 1):
             raise InputError(f"claim {self.id}: budget={self.budget!r} must be a number in [0, 1) or a function")
 
@@ -119,6 +125,7 @@ def claim(
     exact: bool = True,
     certified_by: str | None = None,
     examples_scale: float = 1.0,
+    strict: bool = False,
 ) -> Callable[[Callable[[Any, Any], Any]], Claim]:
     """Decorator turning a margin function ``margin(instance, ctx)`` into a :class:`Claim`.
 
@@ -132,7 +139,8 @@ def claim(
         extra = {} if certified_by is None else {"certified_by": certified_by}
         made = Claim(id=id, kind=kind, statement=statement or (margin.__doc__ or "").strip().split("\n")[0],
                      strategy=strategy, margin=margin, budget=budget, exact=exact,
-                     examples_scale=examples_scale, source=getattr(margin, "__module__", "") or "", **extra)
+                     examples_scale=examples_scale, source=getattr(margin, "__module__", "") or "", strict=strict,
+                     **extra)
         module = sys._getframe(1).f_globals.get("__name__", "")  # where @claim is applied, not where margin lives
         _REGISTRY.setdefault(module, []).append(made)
         return made

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .engine import ClaimResult, ClaimStatus, VerifyResult
 
-__all__ = ["format_row", "format_header", "format_summary"]
+__all__ = ["format_row", "format_header", "format_summary", "format_coverage"]
 
 _COLUMNS = ("claim", "kind", "examples", "worst margin", "status", "seconds")
-_WIDTHS = (28, 10, 8, 12, 9, 7)
+_WIDTHS = (28, 10, 8, 12, 16, 7)
 
 
 def format_header() -> str:
@@ -17,21 +17,30 @@ def format_header() -> str:
 
 
 def format_row(row: ClaimResult) -> str:
-    """id, kind, examples, worst margin, status, seconds; refutations and errors get a second line."""
+    """id, kind, examples, worst margin, status, seconds; a second line says what a non-verified status rests on."""
     worst = "-" if row.worst_margin is None else f"{row.worst_margin:.3g}"
-    cells = (row.id, row.kind, str(row.examples), worst, row.status, f"{row.seconds:.2f}")
+    cells = (row.id, row.kind, str(row.examples), worst, str(row.status), f"{row.seconds:.2f}")
     line = "  ".join(f"{c:<{w}}" if i < 2 or i == 4 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, _WIDTHS)))
     if row.status == ClaimStatus.REFUTED and row.counterexample:
-        line += f"\n    counterexample: {row.counterexample['file']}; reproduce: {row.reproduce}"
-    elif row.status == ClaimStatus.ERROR:
+        line += f"\n    counterexample (interval-certified): {row.counterexample['file']}; reproduce: {row.reproduce}"
+    elif row.status == ClaimStatus.VIOLATED_FLOAT64 and row.counterexample:
+        line += (f"\n    float64 evidence only (not certified): {row.counterexample['file']}; "
+                 f"reproduce: {row.reproduce}")
+    elif row.message:
         line += f"\n    {row.message}"
-    if row.unconfirmed:
-        line += f"\n    {row.unconfirmed} negative 50-digit margin(s) could not be certified in intervals"
     return line
 
 
+def format_coverage(row: ClaimResult) -> str:
+    """The claim's coverage: one line per stratum reached, with its examples and worst float64 margin."""
+    lines = [f"    {'stratum':<28} {'examples':>8} {'worst margin':>12}"]
+    lines += [f"    {c['stratum']:<28} {c['examples']:>8} {c['worst_margin']:>12.3g}" for c in row.coverage]
+    return "\n".join(lines)
+
+
 def format_summary(result: VerifyResult) -> str:
-    """The last line: counts by status, profile, seed and total seconds."""
+    """The last line: counts of the statuses present, profile, seed, total seconds and exit status."""
     s = result.summary
-    return (f"{s['verified']} verified, {s['refuted']} refuted, {s['error']} error "
-            f"(profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s)")
+    counts = ", ".join(f"{s[str(status)]} {status}" for status in ClaimStatus
+                       if s[str(status)] or status in (ClaimStatus.VERIFIED, ClaimStatus.REFUTED))
+    return f"{counts} (profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s, exit {result.exit_code})"

@@ -53,6 +53,7 @@ __all__ = [
     "sigma_x_factors",
     "covariances",
     "global_minima",
+    "exact_balanced_minima",
     "trained_resnets",
     "scalar_networks",
 ]
@@ -212,11 +213,48 @@ def _cached(factory: str, *args: Any) -> st.SearchStrategy[Any]:
     if factory == "sigma_x_factors":
         dim, condition = args
         return sigma_x_factors(dim, max_condition=condition)
+    if factory == "offsets":
+        (count,) = args
+        return st.lists(st.floats(-1, 1, allow_nan=False, allow_subnormal=False), min_size=count, max_size=count)
     raise ValueError(factory)
 
 
 def _rng_seeds() -> st.SearchStrategy[int]:
     return st.integers(0, 2**32 - 1)
+
+
+class _SteerableRandomness:
+    """The randomness the numeric generators ask for (a NumPy Generator's ``standard_normal``,
+    ``uniform``, ``integers``, ``random``): a seeded Generator's numbers plus offsets drawn from Hypothesis, one
+    float choice per number (normal: + offset in [-1, 1]; uniform on [a, b]: + offset (b - a) / 4,
+    clipped). The offsets make every continuous parameter of a generated minimum (gauge matrices,
+    frames, skews) a Hypothesis choice, so verify's local adversarial search moves the minimum
+    continuously, which an integer seed alone would hide; they shrink to 0, the seeded numbers.
+    Gaussian base numbers keep the matrices the generators orthogonalize of full rank almost surely.
+    """
+
+    def __init__(self, draw: Any, seed: int) -> None:
+        self._draw = draw
+        self._rng = np.random.default_rng(seed)
+
+    def _offsets(self, shape: Any) -> np.ndarray:
+        size = int(np.prod(shape))
+        return np.array(self._draw(_cached("offsets", size)), dtype=np.float64).reshape(shape)
+
+    def standard_normal(self, size: Any) -> np.ndarray:
+        base = np.asarray(self._rng.standard_normal(size))
+        return base + self._offsets(base.shape)
+
+    def uniform(self, low: float, high: float, size: Any) -> np.ndarray:
+        base = np.asarray(self._rng.uniform(low, high, size))
+        return np.clip(base + (high - low) / 4 * self._offsets(base.shape), low, high)
+
+    def integers(self, low: int, high: int, size: Any) -> np.ndarray:
+        return self._rng.integers(low, high, size)
+
+    def random(self) -> float:
+        """One number uniform on [0, 1), unsteered (``numeric.flattest_minimum`` draws the side of its bisection)."""
+        return float(self._rng.random())
 
 
 def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int = 1, max_depth: int = 4,
@@ -259,7 +297,7 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
         rank = int(np.linalg.matrix_rank(t))
         dims = draw(_cached("widths", n, d_in, d_out, max(rank, min_width), max(max_width, rank), square))
         how = draw(st.sampled_from(kinds))
-        rng = np.random.default_rng(draw(_rng_seeds()))
+        rng = _SteerableRandomness(draw, draw(_rng_seeds()))
         factor = None if whitened else draw(_cached("sigma_x_factors", d_in, float(max_condition)))
         sigma = None if factor is None else factor @ factor.T
         if how == "balanced":
@@ -274,6 +312,47 @@ def global_minima(*, kind: str | Sequence[str] = MINIMUM_KINDS, min_depth: int =
             ws = (numeric.near_flattest_minimum(t, dims, delta, rng) if sigma is None
                   else numeric.flattest_minimum(t, dims, sigma, rng, delta=delta))
         return Minimum([np.asarray(w, dtype=np.float64) for w in ws], factor, how)
+
+    return build()
+
+
+EXACT_LABEL = "exact_balanced"
+
+
+def _signed_permutation(draw: Any, d: int) -> np.ndarray:
+    order = draw(st.permutations(range(d)))
+    signs = draw(st.lists(st.sampled_from([1.0, -1.0]), min_size=d, max_size=d))
+    return np.eye(d)[:, order] * np.array(signs)
+
+
+def exact_balanced_minima(*, min_depth: int = 1, max_depth: int = 5, min_width: int = 1,
+                          max_width: int = 3) -> st.SearchStrategy[Minimum]:
+    """Balanced global minima that float64 holds exactly, for equality claims checked without a tolerance.
+
+    W_k = P_k[:, :m] diag(r) P_{k-1}[:, :m]^T with signed permutation frames P_k (the
+    only orthogonal matrices of size <= 3 with dyadic entries) and dyadic layer singular
+    values r_i = a_i / 4, a_i in 0..8 (repeated and zero values drawn on purpose), so
+    every product of layers, T = P_N diag(r^N) P_0^T, its singular values r_i^N and
+    N s^(2-2/N) = N r_1^(2N-2) are exact in float64: the instance is exactly balanced,
+    exactly flattest, and lambda_max = N s^(2-2/N) holds with no rounding at all.
+    Rational (non-dyadic) Cayley frames would be exact in SymPy but not in float64.
+    Label ``exact_balanced``.
+    """
+    depths(min_depth=min_depth, max_depth=max_depth)
+    _require(_int(min_width) and _int(max_width) and 1 <= min_width <= max_width <= 3,
+             f"exact_balanced_minima(min_width={min_width!r}, max_width={max_width!r})",
+             "need integers 1 <= min_width <= max_width <= 3 (exact frames are signed permutations)")
+
+    @st.composite
+    def build(draw: Any) -> Minimum:
+        n = draw(depths(min_depth=min_depth, max_depth=max_depth))
+        dims = [draw(st.integers(min_width, max_width)) for _ in range(n + 1)]
+        m = min(dims)
+        roots = draw(st.lists(st.integers(0, 8), min_size=m, max_size=m).filter(any))
+        r = np.sort(np.array(roots, dtype=np.float64) / 4)[::-1]
+        frames = [_signed_permutation(draw, d) for d in dims]
+        ws = [(frames[k + 1][:, :m] * r) @ frames[k][:, :m].T for k in range(n)]
+        return Minimum(ws, None, EXACT_LABEL)
 
     return build()
 

@@ -29,6 +29,6 @@ def test_builtin_claim_is_verified(claim: Claim) -> None:
     seed = 0 if profile == "ci" else secrets.randbelow(2**31)
     row = verify_claim(claim, profile, seed, out_dir="counterexamples")
     detail = row.message or (row.counterexample and f"counterexample {row.counterexample}")
-    # a negative 50-digit margin that intervals could not certify makes the status "error", so this also
+    # a negative margin that intervals could not certify makes the status "inconclusive", so this also
     # requires row.unconfirmed == 0
     assert row.status == "verified", f"{claim.id} {row.status} (profile {profile}, seed {seed}): {detail}; reproduce: {row.reproduce}"

@@ -63,8 +63,9 @@ def test_cohens_d_of_shifted_samples() -> None:
 
 
 def test_statuses_are_str_enums_with_the_json_strings() -> None:
-    assert [str(s) for s in ClaimStatus] == ["verified", "refuted", "error"]
-    assert [str(v) for v in Verdict] == ["holds", "refuted", "unconfirmed", "candidate"]
+    assert [str(s) for s in ClaimStatus] == ["verified", "refuted", "violated-float64", "inconclusive", "timeout",
+                                             "error"]
+    assert [str(v) for v in Verdict] == ["holds", "refuted", "unconfirmed", "candidate", "doubtful"]
     row = ClaimResult("x", "theorem", ClaimStatus.VERIFIED, 1, 0.0, None, "", 0.0)
     assert json.loads(json.dumps(row.as_json()))["status"] == "verified"
     assert type(row.as_json()["status"]) is str

@@ -43,7 +43,8 @@ def test_json_contract_and_exit_1_on_refutation(tmp_path, capsys) -> None:
     report = json.loads(out)
     assert set(report) == {"profile", "seed", "claims", "summary", "seconds"}
     assert report["profile"] == "ci" and report["seed"] == 0
-    assert report["summary"] == {"verified": 1, "refuted": 1, "error": 0}
+    assert report["summary"] == {"verified": 1, "refuted": 1, "violated-float64": 0, "inconclusive": 0, "timeout": 0,
+                                 "error": 0}
     refuted, verified = report["claims"]
     for row in report["claims"]:
         assert {"id", "kind", "status", "examples", "worst_margin", "counterexample", "reproduce"} <= set(row)
@@ -138,6 +139,65 @@ def test_both_sided_best_value_example(tmp_path) -> None:
     assert [c["status"] for c in json.loads(result.stdout)["claims"]] == ["verified", "verified"]
 
 
+SLOW = '''
+import time
+from hypothesis import strategies as st
+from wideminima.property_tests import claim
+
+@claim(id="quick", kind="theorem", strategy=st.floats(0, 1))
+def quick(x, ctx):
+    return ctx.scalar(1.0)
+
+@claim(id="slow", strategy=st.floats(0, 1))
+def slow(x, ctx):
+    open("slow-started", "w").close()  # tells the test that "quick" is decided
+    time.sleep(0.2)
+    return ctx.scalar(1.0)
+'''
+
+
+def test_timeout_is_a_status_with_partial_counts_and_exit_5(tmp_path) -> None:
+    (tmp_path / "slow.py").write_text(SLOW)
+    result = _cli(["slow.py", "--claim", "slow", "--profile", "ci", "--timeout", "1", "--json"], tmp_path)
+    assert result.returncode == 5, result.stderr
+    (slow,) = json.loads(result.stdout)["claims"]
+    assert slow["status"] == "timeout" and 0 < slow["examples"] < 150 and "partial" in slow["message"]
+    bad = _cli(["slow.py", "--timeout", "0"], tmp_path)
+    assert bad.returncode == 2 and "--timeout 0: must be a number of seconds > 0" in bad.stderr
+
+
+def test_sigterm_prints_the_claims_decided_so_far(tmp_path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "slow.py").write_text(SLOW)
+    process = subprocess.Popen([sys.executable, "-m", "wideminima", "verify", "slow.py", "--profile", "ci", "--json"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = tmp_path / "slow-started"
+    for _ in range(600):  # "slow" (30 s in all) has started, so "quick" is decided
+        if started.exists():
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    report = json.loads(out)
+    assert report["interrupted"] == "SIGTERM" and [c["id"] for c in report["claims"]] == ["quick"]
+
+
+def test_coverage_table_and_json(tmp_path, capsys) -> None:
+    code = main(["verify", "--claim", "sharpness-lower-bound", "--profile", "dev", "--seed", "1", "--coverage",
+                 "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "stratum" in out and "N=1 d" in out
+    main(["verify", "--claim", "sharpness-lower-bound", "--profile", "dev", "--seed", "1", "--json", "--out",
+          str(tmp_path)])
+    row = json.loads(capsys.readouterr().out)["claims"][0]
+    assert {"stratum", "examples", "worst_margin"} == set(row["coverage"][0])
+    assert sum(c["examples"] for c in row["coverage"]) == row["examples"]
+    assert len({c["stratum"].split()[0] for c in row["coverage"]}) == 5  # every depth 1..5 reached
+
+
 def test_progress_display_only_on_a_terminal() -> None:
     import io
 
@@ -161,4 +221,3 @@ def test_progress_display_only_on_a_terminal() -> None:
     # claim 1 of 2 half done: a quarter of the bar
     assert "[1/2] square-nonnegative: 25/50 examples" in tty.getvalue() and pipe.getvalue() == ""
     assert "[" + "#" * 8 + "." * 22 + "]" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -53,7 +54,8 @@ def broken(x, ctx):
 
 def test_verified_claim_reports_examples_and_worst_margin(tmp_path) -> None:
     row = verify_claim(square, "ci", 0, out_dir=tmp_path)
-    assert row.status == "verified" and row.examples == 50 and row.counterexample is None
+    # 50 Hypothesis examples + 100 of the adversarial descent (no strata: no coverage phase)
+    assert row.status == "verified" and row.examples == 150 and row.counterexample is None
     assert row.worst_margin is not None and 0 <= row.worst_margin <= 1e-30
     assert not list(tmp_path.iterdir())  # nothing saved when nothing is refuted
 
@@ -84,15 +86,16 @@ def test_float_verdict_contradicted_by_exact_arithmetic_is_not_a_refutation(tmp_
     assert not list(tmp_path.iterdir())
 
 
-def test_uncertified_negative_margin_is_neither_verified_nor_refuted(tmp_path) -> None:
+def test_uncertified_negative_margin_is_inconclusive_with_a_hint(tmp_path) -> None:
     evaluation = evaluate(below_interval_width, 1.0)
     assert evaluation.status == "unconfirmed" and evaluation.margin < -MP_ACCURACY
     row = verify_claim(below_interval_width, "ci", 0, out_dir=tmp_path)
-    assert row.status == "error" and row.unconfirmed >= 1 and "could not certify" in row.message
-    assert VerifyResult("ci", 0, [row]).exit_code == 2 and not list(tmp_path.iterdir())
+    assert row.status == "inconclusive" and row.unconfirmed >= 1 and "could not certify" in row.message
+    assert "rounding tolerance" in row.message and "\n" not in row.message  # the one-line hint
+    assert VerifyResult("ci", 0, [row]).exit_code == 4 and not list(tmp_path.iterdir())
     path = save_counterexample(below_interval_width, 1.0, evaluation, tmp_path, "ci", 0)
     again = replay(path, [below_interval_width]).claims[0]
-    assert again.status == "error" and again.unconfirmed == 1 and again.counterexample is None
+    assert again.status == "inconclusive" and again.unconfirmed == 1 and again.counterexample is None
     # a claim whose margin now raises (e.g. its file was edited) replays as an error row, not a traceback
     edited = Claim(id="below-interval-width", kind="conjecture", statement="", strategy=st.just(1.0),
                    margin=broken.margin)
@@ -105,7 +108,8 @@ def test_margin_that_raises_is_an_error_with_its_message(tmp_path) -> None:
     result = verify([broken, square], "ci", 0, out_dir=tmp_path)
     assert [r.status for r in result.claims] == ["error", "verified"]
     assert "ZeroDivisionError: deliberately" in result.claims[0].message
-    assert result.exit_code == 2 and result.summary == {"verified": 1, "refuted": 0, "error": 1}
+    assert result.exit_code == 2 and result.summary == {"verified": 1, "refuted": 0, "violated-float64": 0,
+                                                        "inconclusive": 0, "timeout": 0, "error": 1}
 
 
 def test_same_seed_same_run(tmp_path) -> None:
@@ -116,10 +120,10 @@ def test_same_seed_same_run(tmp_path) -> None:
 
 def test_profiles_scale_examples(tmp_path) -> None:
     counts = {p: verify_claim(square, p, 0, out_dir=tmp_path).examples for p in ("dev", "ci")}
-    assert counts == {"dev": 10, "ci": 50}
+    assert counts == {"dev": 30, "ci": 150}  # n from Hypothesis, 2n from the adversarial descent
     scaled = Claim(id="scaled", kind="theorem", statement="", strategy=st.floats(0, 1),
                    margin=square.margin, examples_scale=0.2)
-    assert verify_claim(scaled, "ci", 0, out_dir=tmp_path).examples == 10
+    assert verify_claim(scaled, "ci", 0, out_dir=tmp_path).examples == 30
 
 
 def test_evaluate_budget_rule() -> None:
@@ -159,7 +163,8 @@ def test_empirical_float_only_claims_say_so(tmp_path) -> None:
     negative = Claim(id="float-only", kind="empirical", statement="", strategy=st.just(0.0),
                      margin=lambda x, ctx: -1.0, exact=False, budget=0.0)
     row = verify_claim(negative, "ci", 0, out_dir=tmp_path)
-    assert row.status == "refuted" and "float64 evidence only" in row.counterexample["certified_by"]
+    assert row.status == "violated-float64" and "float64 evidence only" in row.counterexample["certified_by"]
+    assert VerifyResult("ci", 0, [row]).exit_code == 3
     assert np.isclose(row.worst_margin, -1.0)
 
 
@@ -177,3 +182,66 @@ def test_float_only_margin_clearly_negative_is_an_error_not_a_crash(tmp_path) ->
                        margin=lambda x, ctx: float(np.linalg.eigvalsh(ctx.array([[x]]))[0]) - 2.0)
     row = verify_claim(float_only, "ci", 0, out_dir=tmp_path)
     assert row.status == "error" and "exact=False" in row.message and not list(tmp_path.iterdir())
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (True, "returned a bool (True)"),
+        (np.array([1.0, -1.0]), "an array of shape (2,)"),
+        (1 + 2j, "a complex number"),
+        (None, "returned None"),
+    ],
+)
+def test_margin_must_be_a_real_scalar(value, words, tmp_path) -> None:
+    bad = Claim(id="not-a-number", kind="conjecture", statement="", strategy=st.just(0.0),
+                margin=lambda x, ctx: value)
+    row = verify_claim(bad, "ci", 0, out_dir=tmp_path)
+    assert row.status == "error" and row.message.startswith("MarginTypeError: claim not-a-number: the margin must be")
+    assert words in row.message and "\n" not in row.message
+    assert VerifyResult("ci", 0, [row]).exit_code == 2
+
+
+def test_a_zero_dimensional_array_is_a_scalar() -> None:
+    ok = Claim(id="zero-d", kind="conjecture", statement="", strategy=st.just(2.0),
+               margin=lambda x, ctx: np.array(ctx.scalar(x)))
+    assert evaluate(ok, 2.0).status == "holds"
+
+
+@claim(id="gap-positive", statement="x - x > 0 (false everywhere, but >= 0 holds)", strategy=st.floats(0, 1),
+       strict=True)
+def zero_gap(x, ctx):
+    return ctx.scalar(x) - ctx.scalar(x)
+
+
+@claim(id="eigenvalue-gap", statement="lambda_max(diag(2, 1)) - 1 > 0", strategy=st.just(0.0), strict=True)
+def eigen_gap(x, ctx):
+    return ctx.lambda_max(ctx.array([[2.0, x], [x, 1.0]])) - ctx.scalar(1.0)
+
+
+def test_strict_claims_need_a_positive_enclosure(tmp_path) -> None:
+    row = verify_claim(zero_gap, "ci", 0, out_dir=tmp_path)
+    assert row.status == "refuted" and row.counterexample["enclosure"][1] <= 0  # exactly 0 refutes "> 0"
+    assert verify_claim(eigen_gap, "ci", 0, out_dir=tmp_path).status == "verified"
+    assert replace(zero_gap, strict=False).strict is False and verify_claim(
+        replace(zero_gap, strict=False), "ci", 0, out_dir=tmp_path).status == "verified"
+
+
+def test_timeout_gives_partial_counts(tmp_path) -> None:
+    import time as clock
+
+    def slow(x, ctx):
+        clock.sleep(0.05)
+        return ctx.scalar(1.0)
+
+    slow_claim = Claim(id="slow", kind="conjecture", statement="", strategy=st.floats(0, 1), margin=slow)
+    row = verify_claim(slow_claim, "ci", 0, out_dir=tmp_path, timeout=0.5)
+    assert row.status == "timeout" and 0 < row.examples < 150 and "partial" in row.message
+    assert row.seconds < 3 and VerifyResult("ci", 0, [row]).exit_code == 5
+
+    def stuck(x, ctx):
+        clock.sleep(30)  # one margin far past the deadline: interrupted, not waited for
+        return ctx.scalar(1.0)
+
+    stuck_claim = Claim(id="stuck", kind="conjecture", statement="", strategy=st.floats(0, 1), margin=stuck)
+    start = clock.perf_counter()
+    assert verify_claim(stuck_claim, "ci", 0, out_dir=tmp_path, timeout=0.3).status == "timeout"
+    assert clock.perf_counter() - start < 5

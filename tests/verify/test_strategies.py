@@ -11,6 +11,7 @@ from wideminima.numeric import end_to_end, imbalance
 from wideminima.property_tests.strategies import (
     covariances,
     depths,
+    exact_balanced_minima,
     global_minima,
     orthogonal_matrices,
     scalar_networks,
@@ -122,3 +123,17 @@ def test_bad_arguments_name_themselves(build, words) -> None:
 @given(covariances(3, max_condition=4.0))
 def test_covariances(sx) -> None:
     assert np.allclose(sx, sx.T) and np.linalg.cond(sx) <= 4.0 * (1 + 1e-9)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(exact_balanced_minima())
+def test_exact_balanced_minima_are_balanced_and_flattest_without_rounding(m) -> None:
+    from wideminima.property_tests.arithmetic import MultiPrecision
+    from wideminima.property_tests.quantities import flattest_bound, sharpness
+
+    for a, b in zip(m.weights[:-1], m.weights[1:]):
+        assert np.array_equal(b.T @ b, a @ a.T)  # balanced exactly in float64
+    mp = MultiPrecision()
+    with mp.active():
+        gap = sharpness(m, mp) / flattest_bound(m, mp) - 1
+    assert abs(gap) < 1e-45  # 0 up to the 50-digit eigenvalue routine

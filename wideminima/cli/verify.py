@@ -2,37 +2,45 @@
 
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
-                      [--workers K | --scheduler ADDRESS]
+                      [--timeout SECONDS] [--coverage] [--workers K | --scheduler ADDRESS]
 
 ``--replay`` re-decides a saved counterexample with the package's claims or the claim
 files given; it never imports the ``source`` recorded in the file (a data file never
 chooses code to run). Claim files are executed as Python.
 
-Exit status: 0 nothing refuted, 1 some claim refuted, 2 bad usage or input (a
-claim file that does not import or defines no claim, an unknown claim id) or a
-claim that could not be checked (status "error").
+Exit status, the first that applies: 1 a claim refuted (interval-certified), 2 bad
+usage or input (a claim file that does not import or defines no claim, an unknown
+claim id, a margin that is not a real number) or a claim that could not be checked
+(status "error"), 3 a claim violated in float64 only (status "violated-float64",
+exact=False claims), 4 a claim inconclusive (negative margins below the arithmetic's
+resolution), 5 a claim timed out; 0 every claim verified. Interrupted (SIGINT,
+SIGTERM): 130 / 143, after printing what was decided (with --json, the JSON of the
+claims finished so far, with "interrupted": the signal's name).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import secrets
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from wideminima.atomic import check_output_path
 from wideminima.errors import InputError
 from wideminima.execution import Backend
 from wideminima.progress import ProgressBar
-from wideminima.property_tests.display import format_header, format_row, format_summary
-from wideminima.property_tests.engine import load_counterexample, replay, verify
+from wideminima.property_tests.display import format_coverage, format_header, format_row, format_summary
+from wideminima.property_tests.engine import VerifyResult, load_counterexample, replay, verify
 from wideminima.property_tests.loader import builtin_claims, load_claim_file, package_claims
 from wideminima.property_tests.profiles import default_profile_name
 
 from .execution_options import add_execution_options, backend_from
-from .verify_tasks import same_search_in_every_process, verify_on
+from .verify_tasks import verify_on
 
 __all__ = ["configure", "run"]
 
@@ -52,8 +60,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", default=None, metavar="NPZ",
                         help="re-decide one saved counterexample instead of searching")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="per claim: stop its search after SECONDS (status timeout, with the counts so far)")
+    parser.add_argument("--coverage", action="store_true",
+                        help="after each claim, the strata it reached: examples and worst float64 margin per stratum "
+                             "(the JSON always has them, as 'coverage')")
     add_execution_options(parser, "this process only")
     parser.set_defaults(run=run)
+
+
+class _Interrupted(BaseException):
+    """SIGTERM (SIGINT arrives as KeyboardInterrupt)."""
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    def stop(signum: int, frame: Any) -> None:
+        raise _Interrupted
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _select(claims: list[Any], wanted: list[str]) -> list[Any]:
@@ -108,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
     """Run verify as the arguments say; return the exit status."""
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed must be an integer >= 0, got {args.seed}")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise InputError(f"--timeout {args.timeout:g}: must be a number of seconds > 0")
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
@@ -130,16 +161,31 @@ def run(args: argparse.Namespace) -> int:
             bar.clear()
             if not args.json:
                 print(format_row(row), flush=True)
+                if args.coverage:
+                    print(format_coverage(row), flush=True)
 
-        if backend.kind == "serial":
-            with same_search_in_every_process():
-                result = verify(claims, profile, seed, out_dir=args.out, files=args.files,
-                                on_claim=_claim_progress(bar, len(claims)), on_result=on_result)
-        else:  # one task per claim on the workers; the same rows (wideminima.cli.verify_tasks)
-            bar.update(0, f"0/{len(claims)} claims on {backend.describe()}", force=True)
-            result = verify_on(backend, claims, profile, seed, out_dir=args.out, files=args.files, on_result=on_result,
-                               on_done=lambda n: bar.update(n, f"{n}/{len(claims)} claims on {backend.describe()}",
-                                                            force=True))
+        result = VerifyResult(profile, seed)
+        try:
+            with _sigterm_raises():
+                if backend.kind == "serial":
+                    verify(claims, profile, seed, out_dir=args.out, files=args.files,
+                           on_claim=_claim_progress(bar, len(claims)), on_result=on_result, timeout=args.timeout,
+                           result=result)
+                else:  # one task per claim on the workers; the same rows (wideminima.cli.verify_tasks)
+                    bar.update(0, f"0/{len(claims)} claims on {backend.describe()}", force=True)
+                    verify_on(backend, claims, profile, seed, out_dir=args.out, files=args.files, on_result=on_result,
+                              on_done=lambda n: bar.update(n, f"{n}/{len(claims)} claims on {backend.describe()}",
+                                                           force=True),
+                              timeout=args.timeout, result=result)
+        except (KeyboardInterrupt, _Interrupted) as stop:
+            bar.clear()
+            name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+            if args.json:
+                print(json.dumps({**result.as_json(), "interrupted": name}), flush=True)
+            else:
+                print(f"{format_summary(result)}; interrupted by {name} after {len(result.claims)} of "
+                      f"{len(claims)} claim(s)", flush=True)
+            return 130 if name == "SIGINT" else 143
     if args.json:
         print(json.dumps(result.as_json()))
     else:

@@ -17,10 +17,9 @@ bytes come back with the row and the client writes them into its ``--out``
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,30 +32,7 @@ from wideminima.property_tests.engine import ClaimResult, VerifyResult, verify_c
 from wideminima.property_tests.loader import load_claim_file, package_claims
 from wideminima.property_tests.mutants import SOURCE as WRONG_VARIANTS_SOURCE
 
-__all__ = ["ClaimTask", "check_claim", "verify_on", "same_search_in_every_process"]
-
-
-@contextlib.contextmanager
-def same_search_in_every_process() -> Iterator[None]:
-    """Stop Hypothesis from drawing literal constants harvested from "local" modules while inside.
-
-    Hypothesis (6.1xx) draws, now and then, numeric literals of the imported modules it
-    considers local; which those are depends on what the process imported before, so the
-    same claim, profile and seed searched other instances in a pytest process than in a
-    worker (measured: 41 against 27 examples). TEMPORARY: issue 9's engine does this inside
-    ``verify_claim`` (``adversary.no_local_constants``); delete this when it lands.
-    """
-    from hypothesis.internal.conjecture import providers
-
-    empty = providers.Constants()
-    saved = providers._get_local_constants
-    providers._get_local_constants = lambda: empty
-    providers.CONSTANTS_CACHE.cache.clear()
-    try:
-        yield
-    finally:
-        providers._get_local_constants = saved
-        providers.CONSTANTS_CACHE.cache.clear()
+__all__ = ["ClaimTask", "check_claim", "verify_on"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +45,7 @@ class ClaimTask:
     seed: int
     files: tuple[str, ...]
     out_dir: str
+    timeout: float | None = None
 
 
 def _claims_of(source: str) -> list[Claim]:
@@ -85,8 +62,8 @@ def check_claim(task: ClaimTask) -> tuple[ClaimResult, dict[str, bytes]]:
     matches = [c for c in _claims_of(task.source) if c.id == task.claim_id]
     if not matches:
         raise InputError(f"claim {task.claim_id}: not defined by {task.source} on this worker (edited since?)")
-    with tempfile.TemporaryDirectory(prefix="wideminima-verify-") as scratch, same_search_in_every_process():
-        row = verify_claim(matches[0], task.profile, task.seed, out_dir=scratch, files=task.files)
+    with tempfile.TemporaryDirectory(prefix="wideminima-verify-") as scratch:
+        row = verify_claim(matches[0], task.profile, task.seed, out_dir=scratch, files=task.files, timeout=task.timeout)
         written = {p.name: p.read_bytes() for p in sorted(Path(scratch).iterdir())}
     if row.counterexample is not None:
         name = Path(row.counterexample["file"]).name
@@ -98,14 +75,18 @@ def check_claim(task: ClaimTask) -> tuple[ClaimResult, dict[str, bytes]]:
 
 def verify_on(backend: Backend, claims: Sequence[Claim], profile: str, seed: int, *, out_dir: str,
               files: Sequence[str] = (), on_result: Callable[[ClaimResult], None] | None = None,
-              on_done: Callable[[int], None] | None = None) -> VerifyResult:
+              on_done: Callable[[int], None] | None = None, timeout: float | None = None,
+              result: VerifyResult | None = None) -> VerifyResult:
     """What :func:`~wideminima.property_tests.engine.verify` returns, with the claims run on ``backend``.
 
     ``on_result(row)`` is called in claim order as soon as a row and all before it
-    are in; ``on_done(count)`` with the number of claims finished so far.
+    are in, and the row is appended to ``result`` then (so an interrupted caller holds
+    every claim decided so far, in order); ``on_done(count)`` with the number of claims
+    finished so far. ``timeout``: per claim, as in ``verify``.
     """
     start = time.perf_counter()
-    tasks = [(ClaimTask(c.source, c.id, profile, seed, tuple(files), out_dir),) for c in claims]
+    result = result if result is not None else VerifyResult(profile, seed)
+    tasks = [(ClaimTask(c.source, c.id, profile, seed, tuple(files), out_dir, timeout),) for c in claims]
     rows: dict[int, ClaimResult] = {}
     shown = 0  # rows passed to on_result: 0 .. shown - 1
 
@@ -119,9 +100,12 @@ def verify_on(backend: Backend, claims: Sequence[Claim], profile: str, seed: int
         if on_done is not None:
             on_done(len(rows))
         while shown in rows:
+            result.claims.append(rows[shown])
+            result.seconds = time.perf_counter() - start
             if on_result is not None:
                 on_result(rows[shown])
             shown += 1
 
-    outcomes = run_tasks(check_claim, tasks, backend, on_done=arrived)
-    return VerifyResult(profile, seed, [row for row, _ in outcomes], time.perf_counter() - start)
+    run_tasks(check_claim, tasks, backend, on_done=arrived)
+    result.seconds = time.perf_counter() - start
+    return result
