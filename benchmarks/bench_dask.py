@@ -1,5 +1,6 @@
 """Scaling of ``verify`` and ``report`` over workers: 1 process, ``--workers 2``, a Dask LocalCluster of 2.
 
+    python benchmarks/bench_dask.py --quick          (overhead with 200 tasks: what benchmarks/run.py runs)
     python benchmarks/bench_dask.py overhead [--tasks 2000]
     python benchmarks/bench_dask.py verify [--profile thorough] [--claim ID ...]
     python benchmarks/bench_dask.py report [--mode full] [--only E2,E3] [--model]
@@ -160,7 +161,8 @@ def report_model(mode: str, only: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="what", required=True)
+    parser.add_argument("--quick", action="store_true", help="smoke run: overhead with 200 tasks (benchmarks/run.py)")
+    sub = parser.add_subparsers(dest="what")
     sub.add_parser("overhead").add_argument("--tasks", type=int, default=2000)
     v = sub.add_parser("verify")
     v.add_argument("--profile", default="thorough", choices=("dev", "ci", "thorough"))
@@ -170,6 +172,10 @@ def main() -> int:
     r.add_argument("--only", default="E1,E2,E3,E4,E5,E6")
     r.add_argument("--model", action="store_true", help="time each task's CPU in this process instead")
     args = parser.parse_args()
+    if args.quick:
+        args.what, args.tasks = "overhead", 200
+    elif args.what is None:
+        parser.error("name what to measure: overhead, verify or report (or --quick)")
     print(f"machine: {os.cpu_count()} logical CPUs; python {sys.version.split()[0]}; one BLAS thread per process")
     if args.what == "overhead":
         overhead(args.tasks)

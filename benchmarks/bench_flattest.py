@@ -1,6 +1,6 @@
 """F(T, Sigma_x, N) (theorems.md flattest-value-general): float64 accuracy against 50 digits, and time.
 
-Run: ``python benchmarks/bench_flattest.py [--repeats R] [--threads K]`` (prints two tables).
+Run: ``python benchmarks/bench_flattest.py [--quick] [--repeats R] [--threads K]`` (prints two tables).
 
 Instances: T (d, d) Gaussian / sqrt(d), Sigma_x = Q diag(e^u) Q^T with u uniform in
 [-2, 2] (condition up to e^4), N = 3; one instance per size and seed.
@@ -47,7 +47,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (set before NumPy loads)")
     parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smoke run: accuracy to d = 16, time at d = 64, one repeat")
     args = parser.parse_args()
+    accuracy_sizes, time_sizes = ((2, 4, 8, 16), (64,)) if args.quick else ((2, 4, 8, 16, 32, 64), (64, 256, 1024))
+    if args.quick:
+        args.repeats = 1
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
     import mpmath
@@ -58,7 +62,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}, BLAS threads {args.threads}, N = {args.depth}")
     print("\n| d | primal rel. error | dual rel. error | old bound shortfall | enclosure digits | certificate s |")
     print("|---|---|---|---|---|---|")
-    for d in (2, 4, 8, 16, 32, 64):
+    for d in accuracy_sizes:
         target, sigma = _instance(d, d)
         start = time.perf_counter()
         cert = certify_flattest_value(target, sigma, args.depth)
@@ -71,7 +75,7 @@ def main() -> None:
         print(f"| {d} | {err_primal:.1e} | {err_dual:.1e} | {short:.1e} | {cert.digits:.1f} | {seconds:.2f} |")
     print("\n| d | flattest_value median s | top-eigenpair computations |")
     print("|---|---|---|")
-    for d in (64, 256, 1024):
+    for d in time_sizes:
         target, sigma = _instance(d, d)
         times, calls = [], 0
         for _ in range(args.repeats):

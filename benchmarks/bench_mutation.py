@@ -66,7 +66,10 @@ def main() -> int:
     parser.add_argument("--variants", nargs="*", default=None, metavar="ID", help="only these variants")
     parser.add_argument("--true-claims", action="store_true", help="also run the built-in claims and true examples")
     parser.add_argument("--json", default=None, metavar="OUT", help="write every record as JSON")
+    parser.add_argument("--quick", action="store_true", help="smoke run: profile ci, seed 0, the first 3 variants")
     args = parser.parse_args()
+    if args.quick:
+        args.profiles, args.seeds = ["ci"], [0]
 
     sys.path.insert(0, str(VARIANTS.parent))
     variants = _load(VARIANTS)
@@ -77,6 +80,8 @@ def main() -> int:
         if unknown:
             raise SystemExit(f"unknown variants: {', '.join(unknown)}")
         variants = [c for c in variants if c.id in args.variants]
+    elif args.quick:
+        variants = variants[:3]
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} at start; "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")

@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repetitions per setting (default 5)")
     parser.add_argument("--cases", default="8x256,50x64,4x1024", help="comma-separated NxD list")
+    parser.add_argument("--quick", action="store_true", help="smoke run: case 4x64, one repetition")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.cases, args.repeats = "4x64", 1
     print(f"sharpness at gauge-transformed minima: default threads vs fixed; {available_cores()} cores available "
           f"(affinity and cgroup quota), {os.cpu_count()} in the machine; numpy {np.__version__}")
     for case in args.cases.split(","):

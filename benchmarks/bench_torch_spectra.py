@@ -227,7 +227,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cap", type=float, default=120.0, help="seconds per method (default 120)")
     parser.add_argument("--cases", default="linear,mlp", help="comma-separated: linear, mlp")
+    parser.add_argument("--quick", action="store_true", help="smoke run: the MLP only, each method capped at 10 s")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.cases, args.cap = "mlp", 10.0
     try:
         import curvlinops  # noqa: F401
         import pyhessian  # noqa: F401

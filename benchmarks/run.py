@@ -25,8 +25,17 @@ from pathlib import Path
 # load average 15): the other three scripts take a few minutes together at most (their full runs
 # repeat the quick cases 3-5 times and add a few larger ones), so bench_sharpness (the (8, 256),
 # (50, 64) and (4, 1024) cases, each method capped at 60 s) is nearly all of the time and memory.
+# Issue-wave-2 scripts, from their own full runs on the shared machine (load average 6 to 20, so
+# upper ends): bench_mutation 5 seeds x 40 variants at ci (about 2 CPU-minutes a seed), bench_dask's
+# default (overhead, 2000 tasks), bench_flattest (the certificate at d = 64 is about a minute),
+# bench_threads (3 cases x 5 interleaved repetitions), bench_torch_spectra (two models, methods capped at 120 s).
 FULL_COST = {
+    "bench_dask.py": (60, "under 1 GB"),
+    "bench_flattest.py": (180, "under 1 GB"),
+    "bench_mutation.py": (900, "under 2 GB"),
     "bench_sharpness.py": (1800, "about 7 GB (estimate)"),
+    "bench_threads.py": (600, "about 1 GB"),
+    "bench_torch_spectra.py": (900, "about 4 GB (estimate)"),
     "bench_symbolic.py": (120, "under 1 GB"),
     "bench_verify.py": (60, "under 1 GB"),
     "training.py": (30, "under 1 GB"),
@@ -52,7 +61,7 @@ def full_estimate(scripts: list[Path]) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="the README's sizes (about half an hour, 7 GB)")
+    parser.add_argument("--full", action="store_true", help="the README's sizes (about 80 minutes, 7 GB; printed before it starts)")
     parser.add_argument("names", nargs="*", metavar="NAME", help="run only these (e.g. sharpness)")
     args = parser.parse_args(argv)
     scripts = discover(Path(__file__).resolve().parent)
