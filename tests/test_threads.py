@@ -15,6 +15,7 @@ from wideminima.threads import (
     child_environment,
     choose_threads,
     idle_cores,
+    runnable_elsewhere,
     thread_limit,
 )
 
@@ -43,6 +44,23 @@ def test_available_cores_capped_by_quota(tmp_path):
     (tmp_path / "cpu.max").write_text("100000 100000\n")  # one CPU's worth
     assert available_cores(tmp_path) == 1
     assert available_cores(tmp_path / "missing") >= 1
+
+
+def test_runnable_elsewhere_reads_the_running_count(tmp_path):
+    # /proc/loadavg: "1-min 5-min 15-min running/total last-pid"; this process's own thread is not counted
+    # and this process's own runnable threads (state R in /proc/self/task/*/stat) are not counted either
+    loadavg, tasks = tmp_path / "loadavg", tmp_path / "task"
+    for tid, state in ((1, "R"), (2, "S"), (3, "R")):
+        (tasks / str(tid)).mkdir(parents=True)
+        (tasks / str(tid) / "stat").write_text(f"{tid} (python (x)) {state} 1 2 3\n")
+    loadavg.write_text("0.70 1.40 4.39 2/234 5678\n")
+    assert runnable_elsewhere(loadavg, tasks=tasks) == 0  # both runnable threads are ours
+    loadavg.write_text("9.00 9.00 9.00 6/300 5678\n")
+    assert runnable_elsewhere(loadavg, tasks=tasks) == 4
+    loadavg.write_text("garbage\n")
+    assert runnable_elsewhere(loadavg, tasks=tasks) is None
+    assert runnable_elsewhere(tmp_path / "missing", tasks=tasks) is None
+    assert runnable_elsewhere() is not None  # this machine has /proc (Linux CI)
 
 
 def test_idle_cores_subtracts_load():

@@ -10,8 +10,14 @@ The default, :func:`choose_threads`, is
   capped by the cgroup CPU quota (``cpu.max`` of cgroup v2, ``cpu.cfs_quota_us`` /
   ``cpu.cfs_period_us`` of cgroup v1), so a container limited to 2 CPUs on a 64-core host
   gets 2, not 64.
-- :func:`idle_cores`: those cores minus the 1-minute load average (rounded), at least 1,
-  read once per process (at its first use, before its own threads add to the load).
+- :func:`idle_cores`: those cores minus the threads of other processes that are runnable
+  right now (``/proc/loadavg``'s running count less this process's own runnable threads, median of
+  three reads 1 ms apart; the rounded 1-minute load average where that file does not
+  exist), at least 1, read once per process (at its first use, before its own threads
+  run). The instantaneous count, not the 1-minute average: the average still holds the
+  user's previous command for a minute (measured on the idle 2-core machine: load average
+  0.7 from the benchmark itself made the default take 1 thread, 1.69x slower than 2 at
+  (N, d) = (8, 256)).
   OpenBLAS threads that wait for a busy core spin and slow a run down several times
   (issue 12 measured 7.9x at (N, d) = (8, 256) on a loaded 2-core machine), while one
   thread on a busy machine only loses the speed-up.
@@ -39,6 +45,7 @@ import functools
 import math
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -49,6 +56,7 @@ __all__ = [
     "WORK_PER_THREAD",
     "available_cores",
     "idle_cores",
+    "runnable_elsewhere",
     "choose_threads",
     "thread_limit",
     "child_environment",
@@ -103,12 +111,50 @@ def available_cores(root: Path = _CGROUP) -> int:
     return max(cores, 1)
 
 
-def idle_cores(cores: int | None = None, load: float | None = None) -> int:
-    """``cores`` (default :func:`available_cores`) minus the rounded 1-minute ``load`` average, at least 1.
+_LOADAVG = Path("/proc/loadavg")
 
-    ``load`` None reads ``os.getloadavg()`` (no load term where it does not exist).
+
+_OWN_TASKS = Path("/proc/self/task")
+
+
+def _own_runnable(tasks: Path = _OWN_TASKS) -> int:
+    """Threads of this process that are runnable now (state R in /proc/self/task/*/stat), at least 1: the reader."""
+    count = 0
+    for stat_file in tasks.glob("*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # a thread that ended while we read
+            continue
+        count += fields[:1] == ["R"]
+    return max(count, 1)
+
+
+def runnable_elsewhere(path: Path = _LOADAVG, reads: int = 3, tasks: Path = _OWN_TASKS) -> int | None:
+    """Threads of other processes runnable now: the running count of ``path`` (Linux's
+    ``/proc/loadavg``, fourth field ``running/total``) less this process's own runnable threads
+    (the reader, and BLAS threads still spinning after a parallel call), median of ``reads``
+    reads 1 ms apart; None where the file cannot be read."""
+    counts = []
+    try:
+        for i in range(reads):
+            if i:
+                time.sleep(0.001)
+            running = int(path.read_text().split()[3].split("/")[0])
+            counts.append(running - _own_runnable(tasks))
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, sorted(counts)[len(counts) // 2])
+
+
+def idle_cores(cores: int | None = None, load: float | None = None) -> int:
+    """``cores`` (default :func:`available_cores`) minus the rounded ``load``, at least 1.
+
+    ``load`` None: :func:`runnable_elsewhere`, else (no ``/proc/loadavg``) the 1-minute
+    load average, else no load term.
     """
     cores = available_cores() if cores is None else cores
+    if load is None:
+        load = runnable_elsewhere()
     if load is None:
         try:
             load = os.getloadavg()[0]
@@ -127,7 +173,7 @@ def choose_threads(work: float | None = None, *, reread_load: bool = False) -> i
     """The thread count for a computation whose largest BLAS call does ``work`` flops (module docstring).
 
     An explicit count set by an enclosing :func:`thread_limit` wins. ``reread_load``: read the
-    load average now instead of the one read at first use (for benchmarks that compare settings).
+    load now instead of the one read at first use (for benchmarks that compare settings).
     """
     requested = _requested.get()
     if requested is not None:
