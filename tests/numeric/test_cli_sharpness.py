@@ -142,3 +142,15 @@ def test_without_data_the_target_is_the_product_and_says_so(tmp_path: Path, caps
     with pytest.raises(SystemExit):
         main(["sharpness", "--help"])
     assert "the target is taken to be the product of the weights" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_residual_that_is_a_bound_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # N = 2 above the dense-gram size (d_N d_0 = 441 > 400): lambda_max by the Kronecker reduction, whose
+    # residual_max is a rigorous upper bound, not a computed residual; the dense path's is computed
+    rng = np.random.default_rng(4)
+    save_weights(tmp_path / "big.npz", [rng.standard_normal((21, 21)), rng.standard_normal((21, 21))])
+    save_weights(tmp_path / "small.npz", [rng.standard_normal((3, 3)), rng.standard_normal((3, 3))])
+    big = _run_json(capsys, str(tmp_path / "big.npz"))
+    assert big["method"] == "kronecker-reduction" and big["residual_max_is_bound"] is True
+    small = _run_json(capsys, str(tmp_path / "small.npz"))
+    assert small["method"] == "dense-gram" and small["residual_max_is_bound"] is False

@@ -103,7 +103,10 @@ def summarize(weights: list[Array], moments: Moments | None = None, *, seed: int
         spectrum = sharpness(weights, moments, seed=seed)
         out.update(lambda_max=spectrum.lambda_max, lambda_min=None, residual_max=spectrum.residual,
                    residual_min=None, converged=spectrum.converged, products=spectrum.products,
-                   method=spectrum.method, trace=spectrum.trace)
+                   method=spectrum.method, trace=spectrum.trace,
+                   # N <= 2 (kronecker-reduction): no Ritz vector of G is formed, so residual_max is a rigorous
+                   # upper bound on ||G m - lambda m||, not the residual itself; said here, not only in the method
+                   residual_max_is_bound=spectrum.method == "kronecker-reduction")
     else:
         ext = hessian_extremes(weights, moments, seed=seed)
         out.update(lambda_max=ext.lambda_max, lambda_min=ext.lambda_min, residual_max=ext.top.residual,
