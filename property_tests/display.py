@@ -28,6 +28,9 @@ def format_row(row: ClaimResult) -> str:
                  f"reproduce: {row.reproduce}")
     elif row.message:
         line += f"\n    {row.message}"
+    if row.status in (ClaimStatus.REFUTED, ClaimStatus.VIOLATED_FLOAT64) and row.counterexample \
+            and "shard" in row.counterexample:
+        line += f"\n    found by shard {row.counterexample['shard']}; its search alone: {row.counterexample['search']}"
     return line
 
 
@@ -43,4 +46,12 @@ def format_summary(result: VerifyResult) -> str:
     s = result.summary
     counts = ", ".join(f"{s[str(status)]} {status}" for status in ClaimStatus
                        if s[str(status)] or status in (ClaimStatus.VERIFIED, ClaimStatus.REFUTED))
-    return f"{counts} (profile {result.profile}, seed {result.seed}, {result.seconds:.1f} s, exit {result.exit_code})"
+    run = f"profile {result.profile}, seed {result.seed}"
+    if result.examples is not None:
+        run += f", --examples {result.examples}"
+    shards = tuple(result.shards)
+    if len(shards) > 1:
+        run += f", {len(shards)} seed shards per claim"
+    elif shards[0].count > 1:
+        run += f", shard {shards[0].label} only"
+    return f"{counts} ({run}, {result.seconds:.1f} s, exit {result.exit_code})"

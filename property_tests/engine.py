@@ -38,6 +38,18 @@ The search, per claim, with n the profile's examples (times ``examples_scale``):
   margins these phases find within the budget are escalated lowest first;
 - a refutation found anywhere is simplified (greedy, n + 50 tries), then certified.
 
+Seed shards (``verify --shards S``, :mod:`~wideminima.property_tests.shards`): the search
+above runs S times, shard s with its own seed and its share of the n examples (the
+shares sum to n), each shard with its own Hypothesis run, coverage pool (of 3 x its
+share) and descent. :func:`merge_shards` makes one row of a claim's shard rows, in
+shard order: examples, escalations and unconfirmed counts summed, the worst margin
+the minimum (the JSON names the shard), coverage merged per stratum, the status the
+first of refuted, error, violated-float64, inconclusive, timeout, verified that a
+shard has (the order of the exit codes), the counterexample that of the lowest-index
+shard with one. The evidence is the same number of evaluated instances as one search
+of n, spent on S independent searches of n/S (each hill-climbs and descends from
+fewer starts); ``--shards 1`` is the unsharded search.
+
 Statuses (:class:`ClaimStatus`) and exit codes are in :attr:`VerifyResult.exit_code`.
 """
 
@@ -65,10 +77,12 @@ from .claims import Claim
 from .adversary import Candidate, descend, explore, no_local_constants, simplify
 from .counterexample_file import read_counterexample
 from .instances import encode
-from .strata import NO_STRATUM, Coverage, stratum_of
+from .shards import WHOLE, Shard
+from .strata import NO_STRATUM, Coverage, merge_coverage, stratum_of
 
 __all__ = ["Verdict", "ClaimStatus", "Evaluation", "ClaimResult", "VerifyResult", "evaluate", "verify",
-           "verify_claim", "replay", "MP_ACCURACY", "EXIT_CODES"]
+           "verify_claim", "replay", "merge_shards", "claim_examples", "shard_examples",
+           "reproduce_command", "MP_ACCURACY", "EXIT_CODES"]
 
 # A 50-digit evaluation of a margin of condition <= 1e15 is accurate to ~1e-35;
 # a 50-digit margin above -1e-30 is treated as zero (float64 noise), one below as a
@@ -100,6 +114,8 @@ class ClaimStatus(StrEnum):
 # Exit status of `wideminima verify`: the first that applies, in this order.
 EXIT_CODES = {ClaimStatus.REFUTED: 1, ClaimStatus.ERROR: 2, ClaimStatus.VIOLATED_FLOAT64: 3,
               ClaimStatus.INCONCLUSIVE: 4, ClaimStatus.TIMEOUT: 5}
+# The status of a claim whose shards differ: the first a shard has, in the order of the exit codes.
+STATUS_PRECEDENCE = (*EXIT_CODES, ClaimStatus.VERIFIED)
 
 INCONCLUSIVE_HINT = ("below the arithmetic's resolution: state a rounding tolerance in the margin (as the built-in "
                      "equality claims do) or check exact instances (exact_balanced_minima: dyadic singular values, "
@@ -211,7 +227,10 @@ class ClaimResult:
     ``examples`` counts the instances evaluated, shrinking included (so a refuted
     claim usually shows more than the profile's number); ``escalated`` those
     re-evaluated at 50 digits; ``unconfirmed`` negative 50-digit margins that
-    intervals could not certify (never counted as refutations).
+    intervals could not certify (never counted as refutations). ``shards`` (None
+    for an unsharded search): ``count``, ``worst_margin_shard``,
+    ``counterexample_shard`` and ``rows``, one summary per shard (shard, seed,
+    examples, status, worst margin, counts, seconds, message).
     """
 
     id: str
@@ -227,14 +246,16 @@ class ClaimResult:
     escalated: int = 0
     unconfirmed: int = 0
     coverage: list[dict[str, Any]] = field(default_factory=list)
+    shards: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """This row as in the ``claims`` list of the verify JSON (interfaces.md)."""
-        return {"id": self.id, "kind": self.kind, "status": str(self.status), "examples": self.examples,
-                "worst_margin": self.worst_margin, "counterexample": self.counterexample,
-                "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
-                "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed,
-                "coverage": self.coverage}
+        """This row as in the ``claims`` list of the verify JSON (interfaces.md); ``shards`` only when sharded."""
+        row = {"id": self.id, "kind": self.kind, "status": str(self.status), "examples": self.examples,
+               "worst_margin": self.worst_margin, "counterexample": self.counterexample,
+               "reproduce": self.reproduce, "seconds": round(self.seconds, 3), "source": self.source,
+               "message": self.message, "escalated_to_50_digits": self.escalated, "unconfirmed": self.unconfirmed,
+               "coverage": self.coverage}
+        return row if self.shards is None else {**row, "shards": self.shards}
 
 
 @dataclass
@@ -245,6 +266,8 @@ class VerifyResult:
     seed: int
     claims: list[ClaimResult] = field(default_factory=list)
     seconds: float = 0.0
+    shards: Sequence[Shard] = (WHOLE,)
+    examples: int | None = None  # --examples: per claim, before examples_scale
 
     @property
     def summary(self) -> dict[str, int]:
@@ -259,8 +282,14 @@ class VerifyResult:
         return next((code for status, code in EXIT_CODES.items() if summary[status]), 0)
 
     def as_json(self) -> dict[str, Any]:
-        return {"profile": self.profile, "seed": self.seed, "claims": [r.as_json() for r in self.claims],
-                "summary": self.summary, "seconds": round(self.seconds, 3)}
+        """interfaces.md's verify JSON; ``shards`` ("S", or "s/S" for one shard) and ``examples`` only when asked for."""
+        out = {"profile": self.profile, "seed": self.seed, "claims": [r.as_json() for r in self.claims],
+               "summary": self.summary, "seconds": round(self.seconds, 3)}
+        if tuple(self.shards) != (WHOLE,):
+            out["shards"] = self.shards[0].label if len(self.shards) == 1 else str(len(self.shards))
+        if self.examples is not None:
+            out["examples"] = self.examples
+        return out
 
 
 class _Refuted(AssertionError):
@@ -279,18 +308,49 @@ class _State:
     doubtful: list[tuple[float, int, Any]] = field(default_factory=list)
 
 
-def _reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[str]) -> str:
+def reproduce_command(claim: Claim, profile: str, seed: int, files: Sequence[str], examples: int | None = None,
+                       shards: str | None = None) -> str:
+    """The command that reruns this search; ``shards``: "S" (``--shards S``) or "s/S" (``--shard s/S``)."""
     head = "wideminima verify" + "".join(f" {f}" for f in files)
-    return f"{head} --claim {claim.id} --profile {profile} --seed {seed}"
+    tail = "" if examples is None else f" --examples {examples}"
+    if shards is not None:
+        tail += f" --shard {shards}" if "/" in shards else f" --shards {shards}"
+    return f"{head} --claim {claim.id} --profile {profile} --seed {seed}{tail}"
+
+
+def claim_examples(claim: Claim, profile: str, examples: int | None = None) -> int:
+    """n, the examples of the claim's search: the profile's (or ``examples``) times its examples_scale, >= 1."""
+    from hypothesis import settings
+
+    from .profiles import register_profiles  # imports Hypothesis, which importing the engine must not
+
+    register_profiles()
+    base = settings.get_profile(profile).max_examples if examples is None else examples
+    return max(1, round(base * claim.examples_scale))
+
+
+def shard_examples(claim: Claim, profile: str, examples: int | None, shard: Shard) -> int:
+    """The examples ``shard`` of the claim searches; a one-line InputError naming the claim if it would get none."""
+    total = claim_examples(claim, profile, examples)
+    if shard.count > total:
+        raise InputError(f"--shards {shard.count}: claim {claim.id} has only {total} example(s) "
+                         f"({'--examples' if examples is not None else 'profile ' + profile} x examples_scale "
+                         f"{claim.examples_scale:g}); use at most {total} shards or a larger --examples")
+    return shard.share(total)
 
 
 def save_counterexample(claim: Claim, instance: Any, evaluation: Evaluation, out_dir: str | Path,
-                        profile: str, seed: int) -> Path:
-    """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` atomically; return the path."""
+                        profile: str, seed: int, shard: Shard = WHOLE) -> Path:
+    """Write the instance and its evidence to ``out_dir/ID-seedS.npz`` (a shard's: ``ID-seedS-shard-s-of-S.npz``)
+    atomically; return the path."""
     layout, arrays = encode(instance)
     meta = {"claim": claim.id, "kind": claim.kind, "source": claim.source, "profile": profile, "seed": seed,
             **evaluation.as_dict(), "certified_by": claim.certified_by}
-    path = Path(out_dir) / f"{claim.id}-seed{seed}.npz"
+    name = f"{claim.id}-seed{seed}"
+    if shard != WHOLE:
+        meta = {**meta, "shard": shard.label, "shard_seed": shard.seed(seed)}
+        name += f"-shard-{shard.index}-of-{shard.count}"
+    path = Path(out_dir) / f"{name}.npz"
     return save_npz(path, {**arrays, "__layout__": np.array(layout), "__meta__": np.array(json.dumps(meta))})
 
 
@@ -378,17 +438,62 @@ def _escalate_doubtful(claim: Claim, state: _State) -> None:
 
 def verify_claim(claim: Claim, profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
                  files: Sequence[str] = (), progress: Callable[[int, int], None] | None = None,
-                 timeout: float | None = None) -> ClaimResult:
+                 timeout: float | None = None, examples: int | None = None, shard: Shard = WHOLE) -> ClaimResult:
     """Search ``claim`` under the Hypothesis ``profile`` with ``seed``; see the module docstring.
 
-    ``timeout`` (seconds, per claim): the search stops there, between two margins or
-    (in the main thread) inside a slow one, with status ``timeout`` and the counts so far.
+    ``timeout`` (seconds, per claim; per shard when sharded): the search stops there, between
+    two margins or (in the main thread) inside a slow one, with status ``timeout`` and the
+    counts so far. ``examples``: the claim's n before examples_scale (default: the
+    profile's). ``shard``: search only that shard of the claim (its seed and share, see
+    :mod:`~wideminima.property_tests.shards`); the row then records it in ``shards``.
     """
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise InputError(f"--timeout {timeout!r}: must be a number of seconds > 0")
+    if examples is not None and (isinstance(examples, bool) or not isinstance(examples, int) or examples < 1):
+        raise InputError(f"--examples {examples}: must be an integer >= 1")
+    n_examples = shard_examples(claim, profile, examples, shard)
     with no_local_constants(), _alarm(timeout) as deadline:
-        return _verify_claim(claim, profile, seed, out_dir=out_dir, files=files, progress=progress,
-                             deadline=deadline)
+        row = _verify_claim(claim, profile, seed, n_examples, shard, examples, out_dir=out_dir, files=files,
+                            progress=progress, deadline=deadline)
+    if shard != WHOLE:
+        row.shards = {"count": shard.count, "worst_margin_shard": None if row.worst_margin is None else shard.index,
+                      "counterexample_shard": None if row.counterexample is None else shard.index,
+                      "rows": [_shard_summary(row, shard, seed)]}
+    return row
+
+
+def _shard_summary(row: ClaimResult, shard: Shard, seed: int) -> dict[str, Any]:
+    return {"shard": shard.index, "seed": shard.seed(seed), "examples": row.examples, "status": str(row.status),
+            "worst_margin": row.worst_margin, "escalated_to_50_digits": row.escalated,
+            "unconfirmed": row.unconfirmed, "seconds": round(row.seconds, 3), "message": row.message}
+
+
+def merge_shards(rows: Sequence[ClaimResult], reproduce: str) -> ClaimResult:
+    """One row of a claim from the rows of its shards, in shard order (the module docstring's rule).
+
+    ``reproduce``: the command that reruns every shard; a refuted or violated row keeps
+    the replay command of its counterexample's shard. One row is returned unchanged.
+    """
+    if len(rows) == 1:
+        return rows[0]
+    status = min((r.status for r in rows), key=STATUS_PRECEDENCE.index)
+    found = [r for r in rows if r.worst_margin is not None]
+    worst = min(found, key=lambda r: r.worst_margin) if found else None  # the first shard among equal minima
+    witness = next((r for r in rows if r.counterexample is not None), None)
+    shards = [r.shards for r in rows]
+    if witness is not None and status in (ClaimStatus.REFUTED, ClaimStatus.VIOLATED_FLOAT64):
+        reproduce = witness.reproduce
+    messages = [f"shard {s['rows'][0]['shard']}/{s['count']}: {r.message}" for r, s in zip(rows, shards) if r.message]
+    return ClaimResult(rows[0].id, rows[0].kind, status, sum(r.examples for r in rows),
+                       None if worst is None else worst.worst_margin,
+                       None if witness is None else witness.counterexample, reproduce,
+                       sum(r.seconds for r in rows), rows[0].source, "; ".join(messages),
+                       sum(r.escalated for r in rows), sum(r.unconfirmed for r in rows),
+                       merge_coverage([r.coverage for r in rows]),
+                       {"count": shards[0]["count"],
+                        "worst_margin_shard": None if worst is None else worst.shards["worst_margin_shard"],
+                        "counterexample_shard": None if witness is None else witness.shards["counterexample_shard"],
+                        "rows": [summary for s in shards for summary in s["rows"]]})
 
 
 class _Timeout(Exception):
@@ -429,8 +534,14 @@ class _Deadline:
             raise _Timeout
 
 
-def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path, files: Sequence[str],
-                  progress: Callable[[int, int], None] | None, deadline: _Deadline) -> ClaimResult:
+def _planned(n_examples: int) -> int:
+    """Evaluations a search of n examples plans: n (Hypothesis), n (coverage) and 2n (descent)."""
+    return n_examples * (1 + COVERAGE_FACTOR + ADVERSARIAL_FACTOR)
+
+
+def _verify_claim(claim: Claim, profile: str, run_seed: int, n_examples: int, shard: Shard, examples: int | None, *,
+                  out_dir: str | Path, files: Sequence[str], progress: Callable[[int, int], None] | None,
+                  deadline: _Deadline) -> ClaimResult:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hypothesis_seed
     from hypothesis.control import current_build_context
@@ -441,14 +552,15 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
     start = time.perf_counter()
     state = _State()
     base = settings.get_profile(profile)
-    n_examples = max(1, round(base.max_examples * claim.examples_scale))
-    planned = n_examples * (1 + COVERAGE_FACTOR + ADVERSARIAL_FACTOR)
+    seed = shard.seed(run_seed)
+    planned = _planned(n_examples)
     run_settings = settings(base, max_examples=n_examples, database=None, verbosity=Verbosity.quiet,
                             deadline=None, report_multiple_bugs=False, print_blob=False,
                             phases=(Phase.explicit, Phase.generate, Phase.target),
                             suppress_health_check=list(HealthCheck))
     status, message, counterexample = ClaimStatus.VERIFIED, "", None
-    reproduce = _reproduce_command(claim, profile, seed, files)
+    reproduce = reproduce_command(claim, profile, run_seed, files, examples,
+                                   None if shard == WHOLE else shard.label)
 
     def record(instance: Any, choices: tuple, escalate: bool = True) -> Evaluation:
         deadline.check()
@@ -502,8 +614,8 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
             if smallest is not failing:
                 state.failure = (smallest.instance, evaluate(claim, smallest.instance, certify=False))
         if state.failure is not None:
-            status, message, counterexample, reproduce = _conclude(claim, state, profile, seed, out_dir, files,
-                                                                  reproduce)
+            status, message, counterexample, reproduce = _conclude(claim, state, profile, run_seed, shard, out_dir,
+                                                                  files, reproduce)
     except _Timeout:
         status, message = ClaimStatus.TIMEOUT, _timeout_message(state.examples)
     except Exception as exc:  # a bug in the claim or strategy: report, never hide
@@ -519,9 +631,11 @@ def _verify_claim(claim: Claim, profile: str, seed: int, *, out_dir: str | Path,
                        state.coverage.as_json())
 
 
-def _conclude(claim: Claim, state: _State, profile: str, seed: int, out_dir: str | Path, files: Sequence[str],
-              reproduce: str) -> tuple[ClaimStatus, str, dict[str, Any] | None, str]:
-    """Certify the failing instance: (status, message, counterexample record, reproduce command)."""
+def _conclude(claim: Claim, state: _State, profile: str, seed: int, shard: Shard, out_dir: str | Path,
+              files: Sequence[str], reproduce: str) -> tuple[ClaimStatus, str, dict[str, Any] | None, str]:
+    """Certify the failing instance: (status, message, counterexample record, reproduce command).
+
+    A shard's record also names the shard and the command that reruns its search (``search``)."""
     instance, found = state.failure
     try:
         evaluation = evaluate(claim, instance, certify=True)
@@ -531,11 +645,14 @@ def _conclude(claim: Claim, state: _State, profile: str, seed: int, out_dir: str
         return ClaimStatus.ERROR, _one_line(exc), None, reproduce
     state.worst = min(state.worst, evaluation.margin)
     if evaluation.status == Verdict.REFUTED:
-        path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed)
+        path = save_counterexample(claim, instance, evaluation, out_dir, profile, seed, shard)
         state.worst = evaluation.margin
         command = "wideminima verify" + "".join(f" {f}" for f in files) + f" --replay {path}"
         status = ClaimStatus.REFUTED if claim.exact else ClaimStatus.VIOLATED_FLOAT64
-        return status, "", _counterexample_record(claim, instance, evaluation, path), command
+        record = _counterexample_record(claim, instance, evaluation, path)
+        if shard != WHOLE:
+            record = {**record, "shard": shard.label, "search": reproduce}
+        return status, "", record, command
     # float64 was wrong by more than the claim's budget: a budget bug, never a refutation
     state.unconfirmed += 1
     return (ClaimStatus.ERROR, f"float64 margin {found.margin:.3g} is below -budget but exact arithmetic gives "
@@ -545,17 +662,27 @@ def _conclude(claim: Claim, state: _State, profile: str, seed: int, out_dir: str
 def verify(claims: Sequence[Claim], profile: str = "ci", seed: int = 0, *, out_dir: str | Path = "counterexamples",
            files: Sequence[str] = (), on_claim: Callable[[int, Claim], Callable[[int, int], None] | None] | None = None,
            on_result: Callable[[ClaimResult], None] | None = None, timeout: float | None = None,
-           result: VerifyResult | None = None) -> VerifyResult:
+           result: VerifyResult | None = None, examples: int | None = None,
+           shards: Sequence[Shard] = (WHOLE,)) -> VerifyResult:
     """Run every claim; ``on_claim(i, claim)`` may return a per-example progress callback.
 
+    ``shards``: the shards of each claim to search, one after the other, merged in this
+    order (:func:`merge_shards`): ``[Shard(s, S) for s in range(S)]`` for ``--shards S``.
     Rows are appended to ``result`` (a new one if None) as claims finish, so a caller
     interrupted mid-run still holds every claim decided so far.
     """
     start = time.perf_counter()
-    result = result if result is not None else VerifyResult(profile, seed)
+    result = result if result is not None else VerifyResult(profile, seed, shards=tuple(shards), examples=examples)
     for i, c in enumerate(claims):
         progress = on_claim(i, c) if on_claim is not None else None
-        row = verify_claim(c, profile, seed, out_dir=out_dir, files=files, progress=progress, timeout=timeout)
+        shares = [shard_examples(c, profile, examples, shard) for shard in shards]
+        total, rows = sum(_planned(n) for n in shares), []
+        for j, shard in enumerate(shards):
+            offset = sum(_planned(n) for n in shares[:j])
+            rows.append(verify_claim(c, profile, seed, out_dir=out_dir, files=files, timeout=timeout,
+                                     examples=examples, shard=shard, progress=None if progress is None else
+                                     (lambda done, _, offset=offset: progress(offset + done, total))))
+        row = merge_shards(rows, reproduce_command(c, profile, seed, files, examples, str(len(shards))))
         result.claims.append(row)
         result.seconds = time.perf_counter() - start
         if on_result is not None:

@@ -33,7 +33,7 @@ import numpy as np
 
 from .instances import Minimum
 
-__all__ = ["stratum_of", "Coverage", "NO_STRATUM"]
+__all__ = ["stratum_of", "Coverage", "NO_STRATUM", "merge_coverage"]
 
 NO_STRATUM = "-"
 # relative thresholds of the spectrum shapes: 1e-9 is far above the float64 rounding of a
@@ -99,3 +99,15 @@ class Coverage:
         """One record per stratum, sorted by name: stratum, examples, worst_margin."""
         return [{"stratum": s, "examples": self.examples[s], "worst_margin": float(self.worst[s])}
                 for s in sorted(self.examples)]
+
+
+def merge_coverage(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The coverage of several searches of one claim (seed shards) from theirs (:meth:`Coverage.as_json`):
+    examples summed and the worst margin the minimum, per stratum."""
+    merged = Coverage()
+    for part in parts:
+        for record in part:
+            s = record["stratum"]
+            merged.examples[s] = merged.count(s) + record["examples"]
+            merged.worst[s] = min(merged.worst.get(s, np.inf), record["worst_margin"])
+    return merged.as_json()

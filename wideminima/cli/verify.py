@@ -3,6 +3,13 @@
     wideminima verify [CLAIM_FILE ...] [--profile dev|ci|thorough] [--seed N] [--json]
                       [--claim ID ...] [--out DIR] [--replay COUNTEREXAMPLE.npz]
                       [--timeout SECONDS] [--coverage] [--workers K | --scheduler ADDRESS]
+                      [--examples N] [--shards S | --shard s/S]
+
+``--examples N`` sets each claim's examples (times its examples_scale, as the profile's
+are); ``--shards S`` splits each claim's search into S independent seed shards, run one
+after the other here or as separate tasks on ``--workers``/``--scheduler`` (the same
+rows either way); ``--shard s/S`` searches only shard s (what a sharded counterexample's
+``search`` command runs). See :mod:`wideminima.property_tests.shards`.
 
 ``--replay`` re-decides a saved counterexample with the package's claims or the claim
 files given; it never imports the ``source`` recorded in the file (a data file never
@@ -35,9 +42,10 @@ from wideminima.errors import InputError
 from wideminima.execution import Backend
 from wideminima.progress import ProgressBar
 from wideminima.property_tests.display import format_coverage, format_header, format_row, format_summary
-from wideminima.property_tests.engine import VerifyResult, load_counterexample, replay, verify
+from wideminima.property_tests.engine import VerifyResult, load_counterexample, replay, shard_examples, verify
 from wideminima.property_tests.loader import builtin_claims, load_claim_file, package_claims
 from wideminima.property_tests.profiles import default_profile_name
+from wideminima.property_tests.shards import Shard, check_shard_count, parse_shard
 
 from .execution_options import add_execution_options, backend_from
 from .verify_tasks import verify_on
@@ -65,6 +73,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coverage", action="store_true",
                         help="after each claim, the strata it reached: examples and worst float64 margin per stratum "
                              "(the JSON always has them, as 'coverage')")
+    parser.add_argument("--examples", type=int, default=None, metavar="N",
+                        help="examples per claim instead of the profile's (times the claim's examples_scale)")
+    sharding = parser.add_mutually_exclusive_group()
+    sharding.add_argument("--shards", type=int, default=1, metavar="S",
+                          help="split each claim's search into S independent seed shards (default 1: unsharded); "
+                               "the same rows on one process, --workers or --scheduler")
+    sharding.add_argument("--shard", default=None, metavar="s/S",
+                          help="search only shard s of S (0-based), e.g. to rerun the shard that found a counterexample")
     add_execution_options(parser, "this process only")
     parser.set_defaults(run=run)
 
@@ -142,15 +158,23 @@ def run(args: argparse.Namespace) -> int:
     profile = args.profile or default_profile_name()
     if profile not in ("dev", "ci", "thorough"):
         raise InputError(f"profile={profile!r} (from WIDEMINIMA_PROFILE) must be dev, ci or thorough")
+    if args.examples is not None and args.examples < 1:
+        raise InputError(f"--examples {args.examples}: must be an integer >= 1")
+    count = check_shard_count(args.shards)
+    shards = [parse_shard(args.shard)] if args.shard is not None else [Shard(s, count) for s in range(count)]
     backend = backend_from(args, Backend.serial())
     if args.replay is not None and backend.kind != "serial":
         raise InputError("--replay decides one saved file in this process; drop --workers/--scheduler")
+    if args.replay is not None and (args.examples is not None or args.shard is not None or count > 1):
+        raise InputError("--replay decides one saved file; drop --examples/--shards/--shard")
     claims = [c for f in args.files for c in load_claim_file(f)] if args.files else None
     if args.replay is not None:
         result = _replay(args.replay, claims, args.files)
     else:
         check_output_path(args.out, folder=True, option="--out")  # fail before searching, not at the first save
         claims = _select(claims if claims is not None else builtin_claims(), args.claim)
+        for c in claims:  # more shards than a claim's examples: say so before searching anything
+            shard_examples(c, profile, args.examples, shards[0])
         seed = args.seed if args.seed is not None else (0 if profile == "ci" else secrets.randbelow(2**31))
         bar = ProgressBar(len(claims), enabled=not args.json)
         if not args.json:
@@ -164,19 +188,21 @@ def run(args: argparse.Namespace) -> int:
                 if args.coverage:
                     print(format_coverage(row), flush=True)
 
-        result = VerifyResult(profile, seed)
+        result = VerifyResult(profile, seed, shards=tuple(shards), examples=args.examples)
         try:
             with _sigterm_raises():
                 if backend.kind == "serial":
                     verify(claims, profile, seed, out_dir=args.out, files=args.files,
                            on_claim=_claim_progress(bar, len(claims)), on_result=on_result, timeout=args.timeout,
-                           result=result)
-                else:  # one task per claim on the workers; the same rows (wideminima.cli.verify_tasks)
-                    bar.update(0, f"0/{len(claims)} claims on {backend.describe()}", force=True)
+                           result=result, examples=args.examples, shards=shards)
+                else:  # one task per claim shard on the workers; the same rows (wideminima.cli.verify_tasks)
+                    tasks = len(claims) * len(shards)
+                    bar.update(0, f"0/{tasks} tasks on {backend.describe()}", force=True)
                     verify_on(backend, claims, profile, seed, out_dir=args.out, files=args.files, on_result=on_result,
-                              on_done=lambda n: bar.update(n, f"{n}/{len(claims)} claims on {backend.describe()}",
-                                                           force=True),
-                              timeout=args.timeout, result=result)
+                              on_done=lambda n, all_: bar.update(n * len(claims) / all_,
+                                                                 f"{n}/{all_} tasks on {backend.describe()}",
+                                                                 force=True),
+                              timeout=args.timeout, result=result, examples=args.examples, shards=shards)
         except (KeyboardInterrupt, _Interrupted) as stop:
             bar.clear()
             name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
