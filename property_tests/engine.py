@@ -282,7 +282,7 @@ class VerifyResult:
         return next((code for status, code in EXIT_CODES.items() if summary[status]), 0)
 
     def as_json(self) -> dict[str, Any]:
-        """interfaces.md's verify JSON; ``shards`` ("S", or "s/S" for one shard) and ``examples`` only when asked for."""
+        """interfaces.md's verify JSON; ``shards`` ("S", or "s/S" for one shard) and ``examples`` only if asked."""
         out = {"profile": self.profile, "seed": self.seed, "claims": [r.as_json() for r in self.claims],
                "summary": self.summary, "seconds": round(self.seconds, 3)}
         if tuple(self.shards) != (WHOLE,):

@@ -4,7 +4,9 @@ Compared: verdicts, example counts, worst margins and counterexample evidence of
 ``verify`` (a user claim file with a refutation and two built-in claims, ci
 profile), the counterexample file arriving in the client's ``--out``, and the bytes
 of ``results/*.json`` of ``report --quick --only E2``. The same runs go through
-``--workers 2`` (local processes) too.
+``--workers 2`` (local processes) too. With seed shards (``--shards``), each claim's
+shards are separate tasks, merged in the client: the merged rows, per-shard rows and
+counterexample files equal those of the single process, which runs the shards in turn.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def _row_without_run_details(row: dict) -> dict:
     kept = {k: v for k, v in row.items() if k not in ("seconds", "reproduce")}
     if row["counterexample"] is not None:
         kept["counterexample"] = {**row["counterexample"], "file": Path(row["counterexample"]["file"]).name}
+    if "shards" in row:
+        kept["shards"] = {**row["shards"], "rows": [{**r, "seconds": 0} for r in row["shards"]["rows"]]}
     return kept
 
 
@@ -99,3 +103,32 @@ def test_report_on_a_cluster_writes_the_same_results(scheduler, tmp_path) -> Non
     assert files  # at least E2.json and the manifest
     for f in files:
         assert (outs["dask"] / f).read_bytes() == (outs["one"] / f).read_bytes(), f
+
+
+@pytest.mark.slow
+def test_sharded_verify_on_a_cluster_and_on_local_workers_equals_one_process(scheduler, tmp_path, capsys) -> None:
+    claim_file = tmp_path / "toy.py"
+    claim_file.write_text(TOY)
+    sharded = [str(claim_file), "--shards", "4", "--examples", "40"]
+    backends = {"one": [], "workers": ["--workers", "2"], "dask": ["--scheduler", scheduler]}
+    runs = {name: _verify([*sharded, *extra], tmp_path / name, capsys) for name, extra in backends.items()}
+    builtin = ["--claim", "scalar-closed-form", "--shards", "3", "--examples", "12"]
+    runs |= {f"{name}-b": _verify([*builtin, *backends[name]], tmp_path / f"{name}-b", capsys) for name in ("one", "dask")}
+    (code, one), (code_b, one_b) = runs["one"], runs["one-b"]
+    assert code == 1 and one["shards"] == "4" and len(one["claims"][0]["shards"]["rows"]) == 4
+    assert code_b == 0 and one_b["claims"][0]["examples"] == sum(r["examples"] for r in
+                                                                 one_b["claims"][0]["shards"]["rows"])
+    files = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert files and all("-shard-" in f for f in files)  # every refuting shard saved its own file
+    for name in ("workers", "dask", "dask-b"):
+        other_code, theirs = runs[name]
+        mine = runs["one-b" if name.endswith("-b") else "one"]
+        assert other_code == mine[0]
+        for row, other_row in zip(mine[1]["claims"], theirs["claims"], strict=True):
+            assert _row_without_run_details(other_row) == _row_without_run_details(row), name
+        if not name.endswith("-b"):
+            assert sorted(p.name for p in (tmp_path / name).iterdir()) == files
+            for f in files:
+                (meta, instance), (meta_one, instance_one) = (load_counterexample(tmp_path / name / f),
+                                                              load_counterexample(tmp_path / "one" / f))
+                assert meta == meta_one and np.array_equal(np.asarray(instance), np.asarray(instance_one))

@@ -126,7 +126,7 @@ def test_sharded_run_merges_in_shard_order(tmp_path, capsys) -> None:
 
 
 def _planted_seed(claim_, probe: Path) -> int:
-    """The first run seed (ci, 8 examples, 4 shards) where shard 3 alone refutes the rare claim: computed, not assumed."""
+    """The first run seed (ci, 8 examples, 4 shards) whose shard 3 alone refutes the rare claim (computed)."""
     wanted = [ClaimStatus.VERIFIED] * 3 + [ClaimStatus.REFUTED]
     for seed in range(200):
         if [verify_claim(claim_, "ci", seed, out_dir=probe, examples=8, shard=Shard(j, 4)).status
@@ -167,8 +167,8 @@ def _row(status: ClaimStatus, examples: int, worst: float | None, shard: int, me
          unconfirmed: int = 0) -> ClaimResult:
     return ClaimResult("c", "theorem", status, examples, worst, None, "r", 1.0, "builtin", message, 1, unconfirmed,
                        [{"stratum": f"s{shard % 2}", "examples": examples, "worst_margin": worst or 0.0}],
-                       {"count": 4, "worst_margin_shard": None if worst is None else shard, "counterexample_shard": None,
-                        "rows": [{"shard": shard}]})
+                       {"count": 4, "worst_margin_shard": None if worst is None else shard,
+                        "counterexample_shard": None, "rows": [{"shard": shard}]})
 
 
 def test_merge_status_precedence_counts_coverage_and_messages() -> None:

@@ -80,7 +80,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                           help="split each claim's search into S independent seed shards (default 1: unsharded); "
                                "the same rows on one process, --workers or --scheduler")
     sharding.add_argument("--shard", default=None, metavar="s/S",
-                          help="search only shard s of S (0-based), e.g. to rerun the shard that found a counterexample")
+                          help="search only shard s of S (0-based), e.g. the shard that found a counterexample")
     add_execution_options(parser, "this process only")
     parser.set_defaults(run=run)
 
