@@ -2,7 +2,8 @@
 
     python benchmarks/bench_dask.py --quick          (overhead with 200 tasks: what benchmarks/run.py runs)
     python benchmarks/bench_dask.py overhead [--tasks 2000]
-    python benchmarks/bench_dask.py verify [--profile thorough] [--claim ID ...]
+    python benchmarks/bench_dask.py verify [--profile thorough] [--claim ID ...] [--shards S]
+    python benchmarks/bench_dask.py shards [--profile thorough] [--claim ID ...] [--shards 8]
     python benchmarks/bench_dask.py report [--mode full] [--only E2,E3] [--model]
 
 ``overhead``: the cost per task of the execution layer itself, from ``--tasks``
@@ -14,12 +15,18 @@ claim; report: the bytes of ``results/*.json``). ``verify`` also prints each
 claim's seconds and the model of the time on K workers (below). ``report --model``
 times each task's CPU (robust to the machine's load) and prints the speed-up the
 task sizes allow on K cores (total CPU / longest-first makespan).
+``shards``: ``verify --shards 1`` and ``verify --shards S`` in one process each (same
+total examples): CPU seconds of the process, the claims' seconds and examples side by
+side (what a shard's start-up costs), and the makespan model from the S-shard task times.
 
-Model (verify): one task per claim, so on K workers the run takes about
-start-up + the makespan of the claims' times on K machines (longest first) +
-claims x overhead per task. The 1-process run gives the claims' times; the model
-is checked against the measured 2-worker time and then extrapolated. Every
-process runs with one BLAS thread (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1).
+Model (verify): one task per claim shard, so on K workers the run takes about
+start-up + the makespan of the tasks' times on K machines (longest first) +
+tasks x overhead per task. The 1-process run gives the tasks' times (the shard
+rows' seconds); the model is checked against the measured 2-worker time and then
+extrapolated: 10^5 examples per claim is ``--examples 100000 --shards 100000/m``
+with tasks of m examples each, i.e. each claim's measured task times repeated
+(10^5 / m of the measured size m = profile examples / S). Every process runs with
+one BLAS thread (OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=1).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import argparse
 import heapq
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -81,44 +89,102 @@ def overhead(tasks: int) -> None:
                   f"(start-up included; load {load()})")
 
 
-def run_cli(args: list[str]) -> tuple[float, subprocess.CompletedProcess, str, str]:
+def run_cli(args: list[str]) -> tuple[float, subprocess.CompletedProcess, str, str, float]:
+    """(wall s, the finished process, load before, load after, CPU s of the process and its children)."""
     before = load()
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with single_threaded_children():
         done = subprocess.run([sys.executable, "-m", "wideminima", *args], capture_output=True, text=True, check=False)
-    return time.perf_counter() - start, done, before, load()
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, done, before, load(), after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
 
 
-def verify(profile: str, claims: list[str]) -> None:
+def _rows(name: str, done: subprocess.CompletedProcess) -> list[dict]:
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout)["claims"]
+
+
+def _tasks(rows: list[dict]) -> dict[str, list[float]]:
+    """Each claim's task times (seconds): its shard rows', or the row's own when unsharded."""
+    return {r["id"]: [s["seconds"] for s in r["shards"]["rows"]] if "shards" in r else [r["seconds"]] for r in rows}
+
+
+def _model(rows: list[dict], profile: str, shards: int) -> None:
+    """10^5 examples per claim as tasks of the measured size: the makespan on 2 and 64 idle cores."""
+    from hypothesis import settings
+
+    from wideminima.property_tests.profiles import register_profiles
+
+    register_profiles()
+    tasks = _tasks(rows)
+    base = settings.get_profile(profile).max_examples  # the profile's examples per claim, before examples_scale
+    repeat = 10**5 / base  # a task of n / S examples, 10^5 / n times as many as measured
+    big = [t for times in tasks.values() for _ in range(round(repeat)) for t in times]
+    print(f"  10^5 examples per claim (--examples 100000 --shards {round(repeat * shards)}: {len(big)} tasks of the "
+          f"measured sizes, {sum(big):.0f} s in all):")
+    for k in (2, 64):
+        print(f"    {k:>2} idle cores: makespan {makespan(big, k):8.0f} s ({makespan(big, k) / 3600:.2f} h)")
+    one = [sum(times) * repeat for times in tasks.values()]
+    print(f"    one task per claim instead: {makespan(one, 64):.0f} s on 64 cores (the slowest claim)")
+
+
+def verify(profile: str, claims: list[str], shards: int) -> None:
     picked = [a for c in claims for a in ("--claim", c)]
     rows, walls = {}, {}
     with local_cluster() as (address, startup), tempfile.TemporaryDirectory() as out:
-        print(f"verify --profile {profile} {' '.join(picked)}; LocalCluster start-up {startup:.1f} s (not counted)")
+        print(f"verify --profile {profile} --shards {shards} {' '.join(picked)}; LocalCluster start-up {startup:.1f} s "
+              "(not counted)")
         for name, extra in {"1 process": [], "--workers 2": ["--workers", "2"],
                             "Dask LocalCluster(2)": ["--scheduler", address]}.items():
-            wall, done, before, after = run_cli(["verify", *picked, "--profile", profile, "--seed", "0", "--json",
-                                                 "--out", str(Path(out) / name.replace(" ", "_"))])
-            if done.returncode not in (0, 1):
-                raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
-            rows[name] = json.loads(done.stdout)["claims"]
+            wall, done, before, after, cpu = run_cli(["verify", *picked, "--profile", profile, "--seed", "0", "--json",
+                                                      "--shards", str(shards),
+                                                      "--out", str(Path(out) / name.replace(" ", "_"))])
+            rows[name] = _rows(name, done)
             walls[name] = wall
-            same = [(r["status"], r["examples"], r["worst_margin"]) for r in rows[name]] == \
-                   [(r["status"], r["examples"], r["worst_margin"]) for r in rows["1 process"]]
-            print(f"  {name:<22} {wall:8.1f} s wall  speed-up {walls['1 process'] / wall:4.2f}  "
-                  f"load {before} -> {after}  results identical to 1 process: {same}")
-    seconds = {r["id"]: r["seconds"] for r in rows["1 process"]}
+            same = [(r["status"], r["examples"], r["worst_margin"], r.get("shards", {}).get("count"))
+                    for r in rows[name]] == [(r["status"], r["examples"], r["worst_margin"],
+                                              r.get("shards", {}).get("count")) for r in rows["1 process"]]
+            print(f"  {name:<22} {wall:8.1f} s wall, {cpu:7.1f} s CPU (client)  speed-up "
+                  f"{walls['1 process'] / wall:4.2f}  load {before} -> {after}  results identical to 1 process: {same}")
+    tasks = _tasks(rows["1 process"])
+    seconds = {c: sum(t) for c, t in tasks.items()}
     examples = {r["id"]: r["examples"] for r in rows["1 process"]}
     startup = walls["1 process"] - sum(seconds.values())
     print(f"  claims' seconds in the 1-process run: total {sum(seconds.values()):.1f}, start-up and import "
           f"{startup:.1f}; longest {max(seconds, key=seconds.get)} {max(seconds.values()):.1f}")
     for claim, s in sorted(seconds.items(), key=lambda kv: -kv[1]):
-        print(f"    {claim:<28} {examples[claim]:>6} examples {s:8.2f} s  {1e3 * s / max(examples[claim], 1):8.2f} ms/example")
-    print(f"  model for 2 workers: {startup:.1f} + makespan {makespan(list(seconds.values()), 2):.1f} = "
-          f"{startup + makespan(list(seconds.values()), 2):.1f} s (measured --workers 2: {walls['--workers 2']:.1f} s)")
-    per_example = {c: seconds[c] / max(examples[c], 1) for c in seconds}
-    big = [per_example[c] * 1e5 for c in seconds]
-    print(f"  10^5 examples per claim on 64 workers, one task per claim: makespan {makespan(big, 64):.0f} s "
-          f"(= the slowest claim alone; serial total {sum(big):.0f} s)")
+        print(f"    {claim:<28} {examples[claim]:>6} examples {s:8.2f} s  {1e3 * s / max(examples[claim], 1):8.2f} "
+              f"ms/example, longest task {max(tasks[claim]):.2f} s")
+    every = [t for times in tasks.values() for t in times]
+    print(f"  model for 2 workers: {startup:.1f} + makespan {makespan(every, 2):.1f} = "
+          f"{startup + makespan(every, 2):.1f} s (measured --workers 2: {walls['--workers 2']:.1f} s)")
+    _model(rows["1 process"], profile, shards)
+
+
+def shards_cost(profile: str, claims: list[str], shards: int) -> None:
+    """--shards 1 against --shards S, one process each, the same total examples: what sharding costs."""
+    picked = [a for c in claims for a in ("--claim", c)]
+    rows, cpus = {}, {}
+    with tempfile.TemporaryDirectory() as out:
+        for count in (1, shards):
+            wall, done, before, after, cpus[count] = run_cli(["verify", *picked, "--profile", profile, "--seed", "0",
+                                                              "--json", "--shards", str(count), "--out", out])
+            rows[count] = {r["id"]: r for r in _rows(f"--shards {count}", done)}
+            print(f"verify --profile {profile} --shards {count}: {wall:.1f} s wall, {cpus[count]:.1f} s CPU, "
+                  f"load {before} -> {after}")
+    print(f"  {'claim':<28} {'examples 1':>10} {'S':>6} {'s, 1 shard':>10} {'S shards':>9} {'ratio':>6} "
+          f"{'ms/ex 1':>8} {'ms/ex S':>8}")
+    for claim, one in rows[1].items():
+        many = rows[shards][claim]
+        print(f"  {claim:<28} {one['examples']:>10} {many['examples']:>6} {one['seconds']:>10.2f} "
+              f"{many['seconds']:>9.2f} {many['seconds'] / one['seconds']:>6.2f} "
+              f"{1e3 * one['seconds'] / one['examples']:>8.2f} {1e3 * many['seconds'] / many['examples']:>8.2f}")
+    total = {c: sum(r["seconds"] for r in rows[c].values()) for c in rows}
+    print(f"  claims' seconds: {total[1]:.1f} (1 shard) vs {total[shards]:.1f} ({shards} shards), ratio "
+          f"{total[shards] / total[1]:.3f}; process CPU ratio {cpus[shards] / cpus[1]:.3f}")
+    _model(list(rows[shards].values()), profile, shards)
 
 
 def report(mode: str, only: str) -> None:
@@ -129,7 +195,7 @@ def report(mode: str, only: str) -> None:
         for name, extra in {"--workers 1": ["--workers", "1"], "--workers 2": ["--workers", "2"],
                             "Dask LocalCluster(2)": ["--scheduler", address]}.items():
             folder = Path(out) / name.replace(" ", "_")
-            wall, done, before, after = run_cli(["report", f"--{mode}", "--quiet", "--only", only, *extra,
+            wall, done, before, after, _ = run_cli(["report", f"--{mode}", "--quiet", "--only", only, *extra,
                                                  "--out", str(folder)])
             if done.returncode not in (0, 1):
                 raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
@@ -167,6 +233,11 @@ def main() -> int:
     v = sub.add_parser("verify")
     v.add_argument("--profile", default="thorough", choices=("dev", "ci", "thorough"))
     v.add_argument("--claim", action="append", default=[])
+    v.add_argument("--shards", type=int, default=1)
+    sh = sub.add_parser("shards")
+    sh.add_argument("--profile", default="thorough", choices=("dev", "ci", "thorough"))
+    sh.add_argument("--claim", action="append", default=[])
+    sh.add_argument("--shards", type=int, default=8)
     r = sub.add_parser("report")
     r.add_argument("--mode", default="full", choices=("quick", "full"))
     r.add_argument("--only", default="E1,E2,E3,E4,E5,E6")
@@ -180,7 +251,9 @@ def main() -> int:
     if args.what == "overhead":
         overhead(args.tasks)
     elif args.what == "verify":
-        verify(args.profile, args.claim)
+        verify(args.profile, args.claim, args.shards)
+    elif args.what == "shards":
+        shards_cost(args.profile, args.claim, args.shards)
     elif args.model:
         report_model(args.mode, args.only)
     else:
