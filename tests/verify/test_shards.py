@@ -17,28 +17,19 @@ from wideminima.property_tests.engine import (ClaimResult, ClaimStatus, claim_ex
 from wideminima.property_tests.loader import load_claim_file
 from wideminima.property_tests.shards import Shard, parse_shard
 
-TOY = '''
-from hypothesis import strategies as st
-from wideminima.property_tests import claim
-
-@claim(id="square-above-x", statement="x^2 >= x", strategy=st.floats(-10, 10))
-def margin(x, ctx):
-    a = ctx.scalar(x)
-    return a * a - a
-
-@claim(id="square-nonnegative", kind="theorem", strategy=st.floats(-10, 10))
-def square(x, ctx):
-    return ctx.scalar(x) ** 2
-'''
-
-# False on one residue class in 61: a search of a few examples finds it or not depending on its seed.
-RARE = '''
+# rare-residue is false on one residue class in 61: a search of a few examples finds it or not depending on
+# its seed; square-nonnegative is true.
+CLAIMS = '''
 from hypothesis import strategies as st
 from wideminima.property_tests import claim
 
 @claim(id="rare-residue", statement="x mod 61 != 7", strategy=st.integers(0, 10**6))
 def margin(x, ctx):
     return ctx.scalar(-1.0 if x % 61 == 7 else 1.0)
+
+@claim(id="square-nonnegative", kind="theorem", strategy=st.floats(-10, 10))
+def square(x, ctx):
+    return ctx.scalar(x) ** 2
 '''
 
 
@@ -75,11 +66,11 @@ def test_bad_shard_text_is_one_line(text: str) -> None:
 @pytest.mark.parametrize(("args", "words"), [
     (["--shards", "0"], "--shards 0: must be an integer >= 1"),
     (["--examples", "0"], "--examples 0: must be an integer >= 1"),
-    (["--examples", "3", "--shards", "4"], "--shards 4: claim square-above-x has only 3 example(s)"),
+    (["--examples", "3", "--shards", "4"], "--shards 4: claim rare-residue has only 3 example(s)"),
     (["--shard", "4/4"], "--shard 4/4: must be s/S"),
 ])
 def test_bad_shards_and_examples_are_one_line_exit_2(tmp_path, capsys, args, words) -> None:
-    (tmp_path / "toy.py").write_text(TOY)
+    (tmp_path / "toy.py").write_text(CLAIMS)
     code = main(["verify", str(tmp_path / "toy.py"), *args, "--profile", "ci", "--out", str(tmp_path / "cx")])
     err = capsys.readouterr().err
     assert code == 2 and words in err and err.count("\n") == 1, err
@@ -87,7 +78,7 @@ def test_bad_shards_and_examples_are_one_line_exit_2(tmp_path, capsys, args, wor
 
 
 def test_one_shard_and_the_profiles_own_examples_change_nothing(tmp_path, capsys) -> None:
-    (tmp_path / "toy.py").write_text(TOY)
+    (tmp_path / "toy.py").write_text(CLAIMS)
     runs = [_verify([str(tmp_path / "toy.py"), *extra, "--out", str(tmp_path / "cx")], capsys)
             for extra in ([], ["--shards", "1"], ["--examples", "50"])]
     for run in runs:
@@ -111,7 +102,7 @@ def test_examples_are_scaled_like_the_profiles() -> None:
 
 
 def test_sharded_run_merges_in_shard_order(tmp_path, capsys) -> None:
-    (tmp_path / "toy.py").write_text(TOY)
+    (tmp_path / "toy.py").write_text(CLAIMS)
     code, out = _verify([str(tmp_path / "toy.py"), "--shards", "3", "--examples", "30", "--claim", "square-nonnegative",
                          "--out", str(tmp_path / "cx")], capsys)
     row = out["claims"][0]
@@ -137,11 +128,11 @@ def _planted_seed(claim_, probe: Path) -> int:
 
 def test_a_refutation_found_by_shard_3_of_4_only(tmp_path, capsys) -> None:
     rare = tmp_path / "rare.py"
-    rare.write_text(RARE)
+    rare.write_text(CLAIMS)
     claim_ = load_claim_file(str(rare))[0]
     seed = _planted_seed(claim_, tmp_path / "probe")
     out_dir = tmp_path / "cx"
-    code, out = _verify([str(rare), "--shards", "4", "--examples", "8", "--seed", str(seed), "--out", str(out_dir)],
+    code, out = _verify([str(rare), "--claim", "rare-residue", "--shards", "4", "--examples", "8", "--seed", str(seed), "--out", str(out_dir)],
                         capsys)
     row = out["claims"][0]
     assert code == 1 and row["status"] == "refuted"
