@@ -101,9 +101,14 @@ def run_cli(args: list[str]) -> tuple[float, subprocess.CompletedProcess, str, s
 
 
 def _rows(name: str, done: subprocess.CompletedProcess) -> list[dict]:
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}")
-    return json.loads(done.stdout)["claims"]
+    """The claims of a verify run's JSON (any verdict's exit status); exit on bad usage or a crash."""
+    try:
+        rows = json.loads(done.stdout)["claims"]
+    except (ValueError, KeyError):
+        raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.strip()[-500:]}") from None
+    print(f"  {name}: exit {done.returncode}; " + ", ".join(f"{r['id']} {r['status']}" for r in rows
+                                                          if r["status"] != "verified"))
+    return rows
 
 
 def _tasks(rows: list[dict]) -> dict[str, list[float]]:
