@@ -144,14 +144,14 @@ def verify(profile: str, claims: list[str], shards: int) -> None:
         for name, extra in {"1 process": [], "--workers 2": ["--workers", "2"],
                             "Dask LocalCluster(2)": ["--scheduler", address]}.items():
             wall, done, before, after, cpu = run_cli(["verify", *picked, "--profile", profile, "--seed", "0", "--json",
-                                                      "--shards", str(shards),
+                                                      "--shards", str(shards), *extra,
                                                       "--out", str(Path(out) / name.replace(" ", "_"))])
             rows[name] = _rows(name, done)
             walls[name] = wall
             same = [(r["status"], r["examples"], r["worst_margin"], r.get("shards", {}).get("count"))
                     for r in rows[name]] == [(r["status"], r["examples"], r["worst_margin"],
                                               r.get("shards", {}).get("count")) for r in rows["1 process"]]
-            print(f"  {name:<22} {wall:8.1f} s wall, {cpu:7.1f} s CPU (client)  speed-up "
+            print(f"  {name:<22} {wall:8.1f} s wall, {cpu:7.1f} s CPU (the command and its processes, not Dask's)  speed-up "
                   f"{walls['1 process'] / wall:4.2f}  load {before} -> {after}  results identical to 1 process: {same}")
     tasks = _tasks(rows["1 process"])
     seconds = {c: sum(t) for c, t in tasks.items()}
