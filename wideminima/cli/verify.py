@@ -69,7 +69,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="re-decide one saved counterexample instead of searching")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                        help="per claim: stop its search after SECONDS (status timeout, with the counts so far)")
+                        help="per claim (per shard with --shards): stop its search after SECONDS (status timeout, "
+                             "with the counts so far)")
     parser.add_argument("--coverage", action="store_true",
                         help="after each claim, the strata it reached: examples and worst float64 margin per stratum "
                              "(the JSON always has them, as 'coverage')")
