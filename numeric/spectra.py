@@ -25,12 +25,12 @@ from wideminima.types import Array
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
 from .flatness import flattest_bound, top_singular_pair
-from .gram import GramFactors, gram_factors
+from .gram import GramFactors, gram_factors, product_flops
 from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import check_weights, end_to_end, products_after, products_before
-from .structure import certified_bilinear, product_flops, shallow_top
+from .structure import certified_bilinear, shallow_top
 
 __all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
 
@@ -212,17 +212,18 @@ def _gram_start(pair: tuple[np.ndarray, np.ndarray] | None, shape: tuple[int, in
     return noise if pair is None else np.outer(*pair) + _START_NOISE * noise
 
 
-def _shallow_spectrum(weights: list[Array], moments: Moments, tol: float, seed: int) -> Spectrum:
+def _shallow_spectrum(weights: list[Array], sigma_x_sqrt: np.ndarray | None, tol: float, seed: int) -> Spectrum:
     """N <= 2 by :func:`~.structure.shallow_top`; trace and J^T M in O(d^2) for the rank-one M = u z^T.
 
     tr H = sum_k ||A_k||_F^2 ||C_k||_F^2 with A_N = I, C_1 = Sigma_x^{1/2}, C_2 = W_1 Sigma_x^{1/2};
     J^T M = [A_k^T u (C_k z)^T]_k (:meth:`GramFactors.to_parameters` for a rank-one M).
+    ``sigma_x_sqrt`` None: whitened data. Needs neither T nor W_{N:1}.
     """
     xp = array_namespace(*weights)
-    root = None if moments.is_whitened else asarray_like(xp, moments.sigma_x_sqrt, weights[0])
+    root = None if sigma_x_sqrt is None else asarray_like(xp, sigma_x_sqrt, weights[0])
     shortcut = shallow_top(weights, root, tol=tol, seed=seed)
     u, z = shortcut.rank_one
-    sigma_norm = float(moments.input_dim) if root is None else float(xp.sum(root * root))  # ||Sigma_x^{1/2}||_F^2
+    sigma_norm = float(weights[0].shape[1]) if root is None else float(xp.sum(root * root))  # ||Sigma_x^{1/2}||_F^2
     if len(weights) == 1:
         trace = int(weights[0].shape[0]) * sigma_norm
         rz = z if root is None else root @ z
@@ -233,10 +234,16 @@ def _shallow_spectrum(weights: list[Array], moments: Moments, tol: float, seed: 
         trace = float(xp.sum(w2 * w2)) * sigma_norm + int(w2.shape[0]) * float(xp.sum(c * c))
         rz = z if root is None else root @ z
         vector = [(w2.T @ u)[:, None] * rz[None, :], u[:, None] * (c @ z)[None, :]]
-    norm = float(xp.linalg.vector_norm(flatten(vector)))
+    norm = _norm(vector)
     vector = [d / norm for d in vector]
     converged = shortcut.residual <= tol * max(shortcut.value, 1e-300)
     return Spectrum(shortcut.value, shortcut.residual, converged, 0, vector, trace, shortcut.method)
+
+
+def _norm(matrices: list[Array]) -> float:
+    """The 2-norm of the flattened list of matrices (without concatenating them)."""
+    xp = array_namespace(*matrices)
+    return float(np.sqrt(sum(float(xp.sum(m * m)) for m in matrices)))
 
 
 def sharpness(
@@ -255,8 +262,8 @@ def sharpness(
     :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
     ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case; the
     default is this toolkit's Lanczos, which needed fewer products than ARPACK
-    (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (62 vs 72 at
-    (N, d) = (8, 256), 43 vs 52 at (50, 64)) in similar or less time.
+    (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (63 vs 72 at
+    (N, d) = (8, 256), the explicit residual check included) in less time.
     Same seed, same result.
 
     When G is too large to form (d_N d_0 > 400) and ``structure`` is true, the structure
@@ -274,18 +281,22 @@ def sharpness(
     """
     seed = check_seed(seed)
     product = None
-    if moments is None:  # whitened, T = W_{N:1}: compute the product once for T and for the test
+    if moments is None:  # whitened, T = W_{N:1}: a global minimum by definition
         weights = check_weights(weights)
-        product = end_to_end(weights)
+        dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
+        if structure and len(weights) <= 2 and dn * d0 > _DENSE_GRAM:  # the reduction needs neither T nor a test
+            with thread_limit(work=product_flops(len(weights), dn, d0)):
+                return _shallow_spectrum(weights, None, tol, seed)
+        product = end_to_end(weights)  # computed once, for T and for the test
         moments = Moments.whitened(to_numpy(product))
     weights, moments = resolve_network(weights, moments)
     _require_minimum(weights, moments, rtol, product)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
     if dn * d0 <= _DENSE_GRAM:
         return _spectrum(weights, moments, seed, tol, method, structure)
-    with thread_limit(work=product_flops(len(weights), dn, d0)):
+    with thread_limit(work=product_flops(len(weights), dn, d0, whitened=moments.is_whitened)):
         if structure and len(weights) <= 2:
-            return _shallow_spectrum(weights, moments, tol, seed)
+            return _shallow_spectrum(weights, None if moments.is_whitened else moments.sigma_x_sqrt, tol, seed)
         return _spectrum(weights, moments, seed, tol, method, structure)
 
 
@@ -322,7 +333,7 @@ def _spectrum(weights: list[Array], moments: Moments, seed: int, tol: float, met
             matrix = xp.reshape(result.vectors[:, 0], (dn, d0))
             used = result.method + "-gram"
     vector = factors.to_parameters(matrix)
-    norm = float(xp.linalg.vector_norm(flatten(vector)))
+    norm = _norm(vector)
     if norm > 0:
         vector = [d / norm for d in vector]
     else:  # H = 0 (e.g. W = 0 with N >= 3): every vector is an eigenvector
