@@ -141,8 +141,7 @@ def global_minimum_test(
     it must be finite and >= 0. ``product``: W_{N:1} of these weights when the caller
     already has it (saves one chain of d^3 products).
     """
-    if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
-        raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
+    _check_rtol(rtol)
     weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights) if product is None else product)
@@ -159,8 +158,13 @@ def global_minimum_test(
     return MinimumTest(residual, c * float(np.sqrt(highest)) * (chain + target_error))
 
 
-def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None, product: Array | None = None) -> None:
-    test = global_minimum_test(weights, moments, rtol=rtol, product=product)
+def _check_rtol(rtol: float | None) -> None:
+    if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
+        raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
+
+
+def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
+    test = global_minimum_test(weights, moments, rtol=rtol)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(
             f"not a global minimum: ||(W_N...W_1 - T) Sigma_x^1/2||_F = {test.residual:.3g} "
@@ -258,8 +262,9 @@ def sharpness(
 ) -> Spectrum:
     """lambda_max of the Hessian at a global minimum, from the output gram (theory id output-gram-spectrum).
 
-    ``moments`` None: whitened data, T = the product of the weights. Raises
-    :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
+    ``moments`` None: whitened data, T = the product of the weights (a global minimum by
+    definition, so no test is made). Otherwise raises :class:`NotAGlobalMinimumError` when
+    :func:`global_minimum_test` (``rtol``) fails.
     ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case; the
     default is this toolkit's Lanczos, which needed fewer products than ARPACK
     (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (63 vs 72 at
@@ -280,17 +285,17 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
-    product = None
+    _check_rtol(rtol)
     if moments is None:  # whitened, T = W_{N:1}: a global minimum by definition
         weights = check_weights(weights)
         dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
         if structure and len(weights) <= 2 and dn * d0 > _DENSE_GRAM:  # the reduction needs neither T nor a test
             with thread_limit(work=product_flops(len(weights), dn, d0)):
                 return _shallow_spectrum(weights, None, tol, seed)
-        product = end_to_end(weights)  # computed once, for T and for the test
-        moments = Moments.whitened(to_numpy(product))
-    weights, moments = resolve_network(weights, moments)
-    _require_minimum(weights, moments, rtol, product)
+        moments = Moments.whitened(to_numpy(end_to_end(weights)))  # T for the Lanczos start; no test needed
+    else:
+        weights, moments = resolve_network(weights, moments)
+        _require_minimum(weights, moments, rtol)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
     if dn * d0 <= _DENSE_GRAM:
         return _spectrum(weights, moments, seed, tol, method, structure)
