@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -227,19 +228,18 @@ def _shallow_spectrum(weights: list[Array], sigma_x_sqrt: np.ndarray | None, tol
     root = None if sigma_x_sqrt is None else asarray_like(xp, sigma_x_sqrt, weights[0])
     shortcut = shallow_top(weights, root, tol=tol, seed=seed)
     u, z = shortcut.rank_one
-    sigma_norm = float(weights[0].shape[1]) if root is None else float(xp.sum(root * root))  # ||Sigma_x^{1/2}||_F^2
+    rz = z if root is None else root @ z
     if len(weights) == 1:
-        trace = int(weights[0].shape[0]) * sigma_norm
-        rz = z if root is None else root @ z
-        vector = [u[:, None] * rz[None, :]]
+        trace = int(weights[0].shape[0]) * _squared_norm(xp, root, int(weights[0].shape[1]))
+        pieces = [(u, rz)]
     else:
         w1, w2 = weights
         c = w1 if root is None else w1 @ root
-        trace = float(xp.sum(w2 * w2)) * sigma_norm + int(w2.shape[0]) * float(xp.sum(c * c))
-        rz = z if root is None else root @ z
-        vector = [(w2.T @ u)[:, None] * rz[None, :], u[:, None] * (c @ z)[None, :]]
-    norm = _norm(vector)
-    vector = [d / norm for d in vector]
+        trace = _squared_norm(xp, w2) * _squared_norm(xp, root, int(w1.shape[1])) + int(w2.shape[0]) * _squared_norm(xp, c)
+        pieces = [(w2.T @ u, rz), (u, c @ z)]
+    # J^T M = [a_k b_k^T]_k: its norm from the factors, ||a b^T||_F = ||a|| ||b||, and one pass to form it.
+    norm = float(np.sqrt(sum(_squared_norm(xp, a) * _squared_norm(xp, b) for a, b in pieces)))
+    vector = [(a / norm)[:, None] * b[None, :] for a, b in pieces]
     converged = shortcut.residual <= tol * max(shortcut.value, 1e-300)
     return Spectrum(shortcut.value, shortcut.residual, converged, 0, vector, trace, shortcut.method)
 
@@ -247,7 +247,12 @@ def _shallow_spectrum(weights: list[Array], sigma_x_sqrt: np.ndarray | None, tol
 def _norm(matrices: list[Array]) -> float:
     """The 2-norm of the flattened list of matrices (without concatenating them)."""
     xp = array_namespace(*matrices)
-    return float(np.sqrt(sum(float(xp.sum(m * m)) for m in matrices)))
+    return float(np.sqrt(sum(_squared_norm(xp, m) for m in matrices)))
+
+
+def _squared_norm(xp: Any, array: Array | None, identity_size: int = 0) -> float:
+    """||array||_F^2; for ``array`` None, that of the identity of size ``identity_size``."""
+    return float(identity_size) if array is None else float(xp.linalg.vector_norm(array)) ** 2
 
 
 def sharpness(
