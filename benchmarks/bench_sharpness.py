@@ -2,6 +2,10 @@
 
 Run: ``python benchmarks/bench_sharpness.py [--quick] [--cap SECONDS] [--repeats R] [--cases 8x256,50x64,4x1024,4x16]``.
 ``--quick`` (what ``benchmarks/run.py`` runs by default): cases 4x16 and 3x100, cap 5 s, one repeat.
+``--targets``: only the comparison issue 12 set targets for, (a) by default against (d) at
+PyHessian's default tolerance, run to the end (no cap), at (8, 256), (4, 1024), (2, 2048)
+(``--cases`` to change them): one table with products, CPU seconds, the flops/peak bound
+and the ratio of CPU times. About 3 minutes on one idle core, most of it in (d).
 
 Methods (whitened data, T random (d, d) / sqrt(d), all widths d, gauge condition 10):
   (a) output gram: ``wideminima.numeric.sharpness``, by default (structure first: the Kronecker
@@ -46,7 +50,7 @@ import numpy as np
 from wideminima.numeric import flatten, gauge_minimum, sharpness, top_eigenpairs, unflatten
 from wideminima.numeric.gram import gram_factors
 from wideminima.numeric.hessian import hessian_operator
-from wideminima.numeric.structure import product_flops
+from wideminima.numeric.gram import product_flops
 from wideminima.threads import thread_limit
 
 # Residual tolerances for (a) in the low-accuracy regime: 1e-3, and 3e-2, whose eigenvalue error
@@ -292,6 +296,28 @@ def run_case(depth: int, width: int, cap: float, repeats: int, have_torch: bool,
     return lines
 
 
+TARGET_CASES = "8x256,4x1024,2x2048"
+
+
+def target_rows(cases: str, peak: float) -> list[str]:
+    """(a) by default against (d) at PyHessian's default tol 1e-3, uncapped, on one thread: the issue 12 table."""
+    lines = ["| (N, d) | (a) default: method, products with G | (a) CPU s | flops/peak bound s | (a) / bound "
+             "| (d) tol 1e-3: products, rel. error | (d) CPU s | (a) / (d) CPU |", "|---|---|---|---|---|---|---|---|"]
+    for case in cases.split(","):
+        depth, width = (int(x) for x in case.lower().split("x"))
+        weights, target = _instance(depth, width)
+        print(f"(N, d) = ({depth}, {width}) ...", file=sys.stderr, flush=True)
+        spec, ours = _timed(lambda: sharpness(weights))
+        bound = spec.products * product_flops(depth, width, width) / peak
+        (value, products, _), theirs = _timed(lambda: _pyhessian_power(weights, target, 1e-3, float("inf")))
+        error = abs(value - spec.lambda_max) / spec.lambda_max
+        ratio = f"{ours.cpu / bound:.2f}" if bound > 0 else "- (no product with G)"
+        lines.append(f"| ({depth}, {width}) | {spec.method}, {spec.products} | {ours.cpu:.2f} | {bound:.2f} | {ratio} "
+                     f"| {products}, {error:.1e} | {theirs.cpu:.2f} | {ours.cpu / theirs.cpu:.3f} |")
+        print(lines[-1], file=sys.stderr, flush=True)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"small cases, short cap: defaults {QUICK}")
@@ -301,9 +327,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS and torch threads for every method, set by wideminima.threads.thread_limit "
                              "(default 1, as the README's tables; 0: the toolkit's own default)")
+    parser.add_argument("--targets", action="store_true",
+                        help=f"only (a) default against (d) at tol 1e-3, uncapped (default cases {TARGET_CASES})")
     parser.add_argument("--plain-width", type=int, default=1024,
                         help="run (a) without structure only up to this width (default 1024; it takes minutes above)")
     args = parser.parse_args(argv)
+    if args.targets and args.cases is None:
+        args.cases = TARGET_CASES
     for name, value in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -323,6 +353,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"lambda_max at a gauge-transformed global minimum; {platform.machine()}, {os.cpu_count()} cores, "
           f"{applied} thread(s) per method, load average {load:.1f} at start; numpy {np.__version__}; {torch_note}; "
           f"GEMM peak measured in this run: {peak / 1e9:.1f} GFLOP per CPU second (median of 5 1024-square products)")
+    if args.targets:
+        if not have_torch:
+            sys.exit("--targets needs torch (for (d))")
+        print("\n".join(target_rows(args.cases, peak)))
+        return
     for case in args.cases.split(","):
         depth, width = (int(x) for x in case.lower().split("x"))
         print("\n".join(run_case(depth, width, args.cap, args.repeats, have_torch, peak, args.plain_width)), flush=True)

@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from wideminima.numeric import gauge_minimum, sharpness
-from wideminima.numeric.structure import product_flops
+from wideminima.numeric.gram import product_flops
 from wideminima.threads import available_cores, choose_threads, thread_limit
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from wideminima.errors import InputError
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy, zeros_like_device
+from .lanczos import orthogonalize
 
 __all__ = ["Density", "slq_density", "exact_density", "lanczos_quadrature"]
 
@@ -78,8 +79,7 @@ def lanczos_quadrature(matvec: Callable[[Any], Any], start: Any, steps: int) -> 
         basis[j, :] = q
         w = matvec(q)
         alpha.append(float(xp.sum(q * w)))
-        for _ in range(2):
-            w = w - (basis[: j + 1, :] @ w) @ basis[: j + 1, :]
+        _, w = orthogonalize(xp, basis[: j + 1, :], w, 2)
         b = float(xp.linalg.vector_norm(w))
         scale = max(scale, abs(alpha[-1]), b)
         if j == steps - 1 or b <= 1e-13 * max(scale, 1e-300):

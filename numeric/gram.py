@@ -37,7 +37,7 @@ from ._backend import array_namespace, asarray_like, to_numpy
 from .moments import Moments
 from .network import check_weights, products_after, products_before
 
-__all__ = ["GramFactors", "gram_factors", "column_major", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
+__all__ = ["GramFactors", "gram_factors", "product_flops", "column_major", "gram_matrix", "gram_pairs", "kronecker_sum", "output_gram", "hessian_trace"]
 
 def gram_pairs(after: Sequence[Array], before_whitened: Sequence[Array]) -> tuple[Array, Array]:
     """The stacked pairs (L, R): L[k-1] = A_k A_k^T (d_N, d_N), R[k-1] = C_k^T C_k (d_0, d_0).
@@ -103,7 +103,14 @@ def kronecker_sum(left: Array, right: Array) -> Array:
 
 @dataclass(frozen=True)
 class GramFactors:
-    """The pairs defining G = sum_k L_k (kron) R_k, laid out for two large products per application.
+    """The pairs defining G = sum_k L_k (kron) R_k, laid out so that a product skips the identity factors.
+
+    L_N = A_N A_N^T = I always, and R_1 = Sigma_x (= I for whitened data), so
+
+        G M = L_1 (M R_1) + sum_{k=2}^{N-1} L_k M R_k + M R_N      (N >= 2; N = 1: G M = M Sigma_x),
+
+    with M R_1 = M when whitened: 2 (N - 1) matrix products of size d^3 per application
+    (2 N - 1 otherwise) instead of 2 N (:func:`product_flops`).
 
     Attributes
     ----------
@@ -111,14 +118,16 @@ class GramFactors:
     right : (N, d_0, d_0) array, right[k-1] = Sigma_x^{1/2} B_k^T B_k Sigma_x^{1/2}.
     after, before_whitened : the lists [A_k] and [B_k Sigma_x^{1/2}], kept to map
         output-space vectors back to parameter space (J^T).
-    right_wide : (d_0, N d_0) array [R_1 ... R_N].
-    left_wide : (d_N, d_N N) array with left_wide[r, i N + k] = L_k[r, i].
+    whitened : whether R_1 = I (its product is skipped).
+    right_wide : (d_0, n d_0) array [R_2 ... R_{N-1}] (from R_1 when not whitened), n middle terms.
+    left_wide : (d_N, d_N n) array with left_wide[r, i n + t] = L_k[r, i] for the t-th middle term k.
     """
 
     left: Array
     right: Array
     after: list[Array]
     before_whitened: list[Array]
+    whitened: bool
     right_wide: Array
     left_wide: Array
 
@@ -128,17 +137,13 @@ class GramFactors:
         return int(self.left.shape[0])
 
     def apply(self, block: Array) -> Array:
-        """G applied to a stack of output matrices: (b, d_N, d_0) -> (b, d_N, d_0).
+        """G applied to a stack of output matrices: (b, d_N, d_0) -> (b, d_N, d_0) (class docstring).
 
-        Two large products and no copies: X = M [R_1 ... R_N] has rows (j, i) and
-        columns (k, c), so viewed as (b, d_N N, d_0) its rows are (i, k) for each j,
-        which ``left_wide`` contracts: sum_{i,k} L_k[r, i] (M_j R_k)[i, c].
+        The middle terms take two large products and no copies: X = M [R_k ...] has rows
+        (j, i) and columns (t, c), so viewed as (b, d_N n, d_0) its rows are (i, t) for each
+        j, which ``left_wide`` contracts: sum_{i,t} L_k[r, i] (M_j R_k)[i, c].
         """
-        xp = array_namespace(block)
-        n, dn, d0 = self.depth, int(self.left.shape[1]), int(self.right.shape[1])
-        b = int(block.shape[0])
-        products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ self.right_wide, (b, dn * n, d0))
-        return self.left_wide @ products
+        return _apply(block, self.left[0, ...], self.right[-1, ...], self.right_wide, self.left_wide, self.whitened, self.depth)
 
     def dense(self) -> Array:
         """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec), as :func:`gram_matrix` forms it."""
@@ -153,6 +158,23 @@ class GramFactors:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
         return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
 
+
+def _apply(block: Array, first_left: Array, last_right: Array, right_wide: Array, left_wide: Array,
+           whitened: bool, depth: int) -> Array:
+    """G M for the stack ``block`` (b, d_N, d_0): :meth:`GramFactors.apply` in the factors' precision."""
+    if depth == 1:  # G M = M Sigma_x
+        return block if whitened else block @ last_right
+    xp = array_namespace(block)
+    b, dn, d0 = (int(x) for x in block.shape)
+    out = block @ last_right  # k = N: L_N = I
+    out = out + first_left @ block if whitened else out  # k = 1: R_1 = I
+    middle = int(right_wide.shape[1]) // d0
+    if middle:
+        products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ right_wide, (b, dn * middle, d0))
+        out = out + left_wide @ products
+    return out
+
+
 def gram_factors(weights: Sequence[Array], sigma_x: Array = None) -> GramFactors:
     """The factors (L_k, R_k) of the output gram; ``sigma_x`` None means the identity."""
     weights = check_weights(weights)
@@ -165,9 +187,26 @@ def gram_factors(weights: Sequence[Array], sigma_x: Array = None) -> GramFactors
         before = [b @ asarray_like(xp, root, weights[0]) for b in before]
     left, right = gram_pairs(after, before)
     n, dn, d0 = len(weights), int(left.shape[1]), int(right.shape[1])
-    right_wide = xp.reshape(xp.permute_dims(right, (1, 0, 2)), (d0, n * d0))
-    left_wide = xp.reshape(xp.permute_dims(left, (1, 2, 0)), (dn, dn * n))
-    return GramFactors(left, right, after, before, right_wide, left_wide)
+    whitened = sigma_x is None
+    first = 1 if whitened else 0  # the middle terms: k = first + 1, ..., N - 1
+    middle = max(n - 1 - first, 0)
+    right_wide = xp.reshape(xp.permute_dims(right[first : first + middle, ...], (1, 0, 2)), (d0, middle * d0))
+    left_wide = xp.reshape(xp.permute_dims(left[first : first + middle, ...], (1, 2, 0)), (dn, dn * middle))
+    return GramFactors(left, right, after, before, whitened, right_wide, left_wide)
+
+
+def product_flops(depth: int, d_n: int, d_0: int, *, whitened: bool = True, block: int = 1) -> float:
+    """Floating-point operations of :meth:`GramFactors.apply` on ``block`` output matrices.
+
+    Per matrix: (N - 1) products of 2 d_N d_0^2 flops (the right factors R_2..R_N; R_1 too when
+    not ``whitened``) and N - 1 of 2 d_N^2 d_0 (the left factors L_1..L_{N-1}); N = 1: 2 d_N d_0^2
+    when not whitened, else 0.
+
+    >>> product_flops(8, 256, 256) / 1e6   # 7 x 2 x 256^2 x 512
+    469.762048
+    """
+    right = depth - 1 + (0 if whitened else 1)
+    return 2.0 * d_n * d_0 * (right * d_0 + (depth - 1) * d_n) * block
 
 
 def output_gram(weights: Sequence[Array], sigma_x: Array = None) -> Array:

@@ -36,7 +36,7 @@ from ._backend import array_namespace, asarray_like, check_seed, index_array, sc
 from .arpack import arpack_eigenpairs
 from .operator import EigenResult, MatvecOperator, SymmetricOperator
 
-__all__ = ["EigenResult", "top_eigenpairs", "hutchinson_trace"]
+__all__ = ["EigenResult", "top_eigenpairs", "hutchinson_trace", "orthogonalize"]
 
 # Operators this small are assembled (dense()) and diagonalized densely: exact,
 # and cheaper than iterating.
@@ -159,6 +159,20 @@ def _dense(operator: SymmetricOperator, k: int, which: str, tol: float, xp: Any,
     return EigenResult(values_np[idx], vec, residuals, bool(np.all(residuals <= tol * max(scale, 1e-300))), dim, "dense")
 
 
+def orthogonalize(xp: Any, basis: Array, vector: Array, passes: int) -> tuple[np.ndarray, Array]:
+    """``vector`` (dim,) less its projection on the orthonormal rows of ``basis`` (j, dim): classical Gram-Schmidt, ``passes`` times.
+
+    Returns (the coefficients removed, summed over the passes, as NumPy (j,); the remainder).
+    Each pass reads the basis twice (coefficients, update).
+    """
+    total = np.zeros(int(basis.shape[0]))
+    for _ in range(passes):
+        coefficients = basis @ vector
+        vector = vector - coefficients @ basis
+        total += to_numpy(coefficients)
+    return total, vector
+
+
 def _lanczos(
     matvec: Callable[[Array], Array],
     v0: Array,
@@ -172,17 +186,29 @@ def _lanczos(
 ) -> EigenResult:
     """Thick-restart Lanczos (Wu & Simon) with full reorthogonalization.
 
-    Keeps the Krylov decomposition A V_j = V_j H_j + f e_j^T, H_j = V_j^T A V_j computed
-    explicitly (arrowhead after a restart), so a Ritz pair (theta, V s) has residual
-    ||f|| |s_j|: that estimate decides when to compute the residuals explicitly.
-    The basis and its images are stored as rows (m, dim): every slice is contiguous,
-    and each step makes four passes over the basis.
+    Keeps the Krylov decomposition A V_j = V_j H_j + f e_j^T with H_j = V_j^T A V_j
+    (tridiagonal, arrowhead after a restart), so a Ritz pair (theta, V s) has residual
+    ||f|| |s_j|; when that estimate meets the tolerance, the residuals are computed
+    explicitly with k more products (counted in ``products``) and decide convergence.
+    The basis is stored as rows (m, dim), every slice contiguous; the images A V are
+    not stored.
+
+    Reorthogonalization, one pass over the whole basis per step: the three-term
+    recurrence is removed locally (alpha q_j and beta q_{j-1}), then one classical
+    Gram-Schmidt pass against the basis removes what rounding left (its coefficients
+    are added to H's column, so H stays the projection). A second pass follows when
+    the first removed more than half of the vector (cancellation; the criterion of
+    Daniel, Gragg, Kaufman and Stewart), and the first step after a (re)start, whose
+    couplings reach every kept Ritz vector, makes two full passes. Each pass reads
+    the basis twice; the previous version made two passes every step and also wrote
+    and rotated the images (issue 12: 21-28% of a run was reorthogonalization).
     """
     dim = int(v0.shape[0])
-    basis, images = zeros_like_device(xp, (m, dim), v0), zeros_like_device(xp, (m, dim), v0)
+    basis = zeros_like_device(xp, (m, dim), v0)
     projected = np.zeros((m, m))
     rng = np.random.default_rng(seed + 1)
-    j, products, scale = 0, 0, 0.0
+    j, products, scale, beta = 0, 0, 0.0, 0.0
+    recurrence = False  # whether q came from the three-term recurrence (not at the start, after a restart or a fresh direction)
     start_norm = float(xp.linalg.vector_norm(v0))
     if not (start_norm > 0 and np.isfinite(start_norm)):
         raise InputError(f"the start vector must be finite and nonzero, got norm {start_norm}")
@@ -191,15 +217,22 @@ def _lanczos(
         basis[j, :] = q
         image = matvec(q)
         products += 1
-        images[j, :] = image
-        column = basis[: j + 1, :] @ image
-        f = image - column @ basis[: j + 1, :]
-        f = f - (basis[: j + 1, :] @ f) @ basis[: j + 1, :]  # second Gram-Schmidt pass
-        column = to_numpy(column)
+        if recurrence:
+            alpha = float(q @ image)
+            local = image - alpha * q - beta * basis[j - 1, :]
+            column, f = orthogonalize(xp, basis[: j + 1, :], local, 1)
+            if float(xp.linalg.vector_norm(f)) < 0.5 * float(xp.linalg.vector_norm(local)):
+                more, f = orthogonalize(xp, basis[: j + 1, :], f, 1)
+                column += more
+            column[j] += alpha
+            column[j - 1] += beta
+        else:
+            column, f = orthogonalize(xp, basis[: j + 1, :], image, 2)
         projected[: j + 1, j] = column
         projected[j, : j + 1] = column
         j += 1
         beta = float(xp.linalg.vector_norm(f))
+        recurrence = True
         theta, s = np.linalg.eigh(projected[:j, :j])
         scale = max(scale, float(np.max(np.abs(theta))))
         limit = tol * max(scale, 1e-300)
@@ -207,28 +240,26 @@ def _lanczos(
             idx = _pick(theta, k, largest)
             estimate = beta * np.abs(s[j - 1, idx])
             if np.all(estimate <= limit) or products >= max_products or j == dim:
-                coeff = asarray_like(xp, s[:, idx].T, v0)  # (k, j)
-                vectors = coeff @ basis[:j, :]
+                vectors = asarray_like(xp, s[:, idx].T, v0) @ basis[:j, :]  # (k, j) @ (j, dim)
                 values = theta[idx]
-                resid = coeff @ images[:j, :] - asarray_like(xp, values[:, None], v0) * vectors
-                norms = to_numpy(xp.linalg.vector_norm(resid, axis=1))
+                norms = np.array([
+                    float(xp.linalg.vector_norm(matvec(vectors[i, :]) - float(values[i]) * vectors[i, :])) for i in range(k)
+                ])
+                products += k
                 converged = bool(np.all(norms <= limit))
                 if converged or products >= max_products or j == dim:
                     return EigenResult(values, vectors.T, norms, converged, products, "lanczos")
         if j == m:  # thick restart: keep the best half of the Ritz vectors; f continues the Krylov space
             keep = max(k, m // 2)
             idx = _pick(theta, keep, largest)
-            coeff = asarray_like(xp, s[:, idx].T, v0)
-            basis[:keep, :], images[:keep, :] = coeff @ basis, coeff @ images
+            basis[:keep, :] = asarray_like(xp, s[:, idx].T, v0) @ basis
             projected[:] = 0.0
             projected[:keep, :keep] = np.diag(theta[idx])
-            j = keep
+            j, recurrence = keep, False
         while beta <= 1e-13 * max(scale, 1e-300):
             # Invariant subspace reached: continue with a fresh random direction.
-            f = asarray_like(xp, rng.standard_normal(dim), v0)
-            for _ in range(2):
-                f = f - (basis[:j, :] @ f) @ basis[:j, :]
-            beta = float(xp.linalg.vector_norm(f))
+            _, f = orthogonalize(xp, basis[:j, :], asarray_like(xp, rng.standard_normal(dim), v0), 2)
+            beta, recurrence = float(xp.linalg.vector_norm(f)), False
         q = f / beta
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,12 +26,12 @@ from wideminima.types import Array
 
 from ._backend import array_namespace, asarray_like, check_seed, to_numpy
 from .flatness import flattest_bound, top_singular_pair
-from .gram import GramFactors, gram_factors
+from .gram import GramFactors, gram_factors, product_flops
 from .hessian import flatten, hessian_operator, parameter_count, resolve_network, unflatten
 from .lanczos import top_eigenpairs
 from .moments import Moments
 from .network import check_weights, end_to_end, products_after, products_before
-from .structure import certified_bilinear, product_flops, shallow_top
+from .structure import certified_bilinear, shallow_top
 
 __all__ = ["sharpness_ratio", "Spectrum", "Eigenpair", "Extremes", "MinimumTest", "global_minimum_test", "sharpness", "hessian_extremes", "operator_extremes", "DENSE_EXTREMES"]
 
@@ -141,8 +142,7 @@ def global_minimum_test(
     it must be finite and >= 0. ``product``: W_{N:1} of these weights when the caller
     already has it (saves one chain of d^3 products).
     """
-    if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
-        raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
+    _check_rtol(rtol)
     weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
     product = to_numpy(end_to_end(weights) if product is None else product)
@@ -159,8 +159,13 @@ def global_minimum_test(
     return MinimumTest(residual, c * float(np.sqrt(highest)) * (chain + target_error))
 
 
-def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None, product: Array | None = None) -> None:
-    test = global_minimum_test(weights, moments, rtol=rtol, product=product)
+def _check_rtol(rtol: float | None) -> None:
+    if rtol is not None and not (np.isfinite(rtol) and rtol >= 0):
+        raise InputError(f"rtol of the global-minimum test must be a finite number >= 0, got {rtol}")
+
+
+def _require_minimum(weights: Sequence[Array], moments: Moments, rtol: float | None) -> None:
+    test = global_minimum_test(weights, moments, rtol=rtol)
     if not test.is_minimum:
         raise NotAGlobalMinimumError(
             f"not a global minimum: ||(W_N...W_1 - T) Sigma_x^1/2||_F = {test.residual:.3g} "
@@ -212,31 +217,42 @@ def _gram_start(pair: tuple[np.ndarray, np.ndarray] | None, shape: tuple[int, in
     return noise if pair is None else np.outer(*pair) + _START_NOISE * noise
 
 
-def _shallow_spectrum(weights: list[Array], moments: Moments, tol: float, seed: int) -> Spectrum:
+def _shallow_spectrum(weights: list[Array], sigma_x_sqrt: np.ndarray | None, tol: float, seed: int) -> Spectrum:
     """N <= 2 by :func:`~.structure.shallow_top`; trace and J^T M in O(d^2) for the rank-one M = u z^T.
 
     tr H = sum_k ||A_k||_F^2 ||C_k||_F^2 with A_N = I, C_1 = Sigma_x^{1/2}, C_2 = W_1 Sigma_x^{1/2};
     J^T M = [A_k^T u (C_k z)^T]_k (:meth:`GramFactors.to_parameters` for a rank-one M).
+    ``sigma_x_sqrt`` None: whitened data. Needs neither T nor W_{N:1}.
     """
     xp = array_namespace(*weights)
-    root = None if moments.is_whitened else asarray_like(xp, moments.sigma_x_sqrt, weights[0])
+    root = None if sigma_x_sqrt is None else asarray_like(xp, sigma_x_sqrt, weights[0])
     shortcut = shallow_top(weights, root, tol=tol, seed=seed)
     u, z = shortcut.rank_one
-    sigma_norm = float(moments.input_dim) if root is None else float(xp.sum(root * root))  # ||Sigma_x^{1/2}||_F^2
+    rz = z if root is None else root @ z
     if len(weights) == 1:
-        trace = int(weights[0].shape[0]) * sigma_norm
-        rz = z if root is None else root @ z
-        vector = [u[:, None] * rz[None, :]]
+        trace = int(weights[0].shape[0]) * _squared_norm(xp, root, int(weights[0].shape[1]))
+        pieces = [(u, rz)]
     else:
         w1, w2 = weights
         c = w1 if root is None else w1 @ root
-        trace = float(xp.sum(w2 * w2)) * sigma_norm + int(w2.shape[0]) * float(xp.sum(c * c))
-        rz = z if root is None else root @ z
-        vector = [(w2.T @ u)[:, None] * rz[None, :], u[:, None] * (c @ z)[None, :]]
-    norm = float(xp.linalg.vector_norm(flatten(vector)))
-    vector = [d / norm for d in vector]
+        trace = _squared_norm(xp, w2) * _squared_norm(xp, root, int(w1.shape[1])) + int(w2.shape[0]) * _squared_norm(xp, c)
+        pieces = [(w2.T @ u, rz), (u, c @ z)]
+    # J^T M = [a_k b_k^T]_k: its norm from the factors, ||a b^T||_F = ||a|| ||b||, and one pass to form it.
+    norm = float(np.sqrt(sum(_squared_norm(xp, a) * _squared_norm(xp, b) for a, b in pieces)))
+    vector = [(a / norm)[:, None] * b[None, :] for a, b in pieces]
     converged = shortcut.residual <= tol * max(shortcut.value, 1e-300)
     return Spectrum(shortcut.value, shortcut.residual, converged, 0, vector, trace, shortcut.method)
+
+
+def _norm(matrices: list[Array]) -> float:
+    """The 2-norm of the flattened list of matrices (without concatenating them)."""
+    xp = array_namespace(*matrices)
+    return float(np.sqrt(sum(_squared_norm(xp, m) for m in matrices)))
+
+
+def _squared_norm(xp: Any, array: Array | None, identity_size: int = 0) -> float:
+    """||array||_F^2; for ``array`` None, that of the identity of size ``identity_size``."""
+    return float(identity_size) if array is None else float(xp.linalg.vector_norm(array)) ** 2
 
 
 def sharpness(
@@ -251,12 +267,13 @@ def sharpness(
 ) -> Spectrum:
     """lambda_max of the Hessian at a global minimum, from the output gram (theory id output-gram-spectrum).
 
-    ``moments`` None: whitened data, T = the product of the weights. Raises
-    :class:`NotAGlobalMinimumError` when :func:`global_minimum_test` (``rtol``) fails.
+    ``moments`` None: whitened data, T = the product of the weights (a global minimum by
+    definition, so no test is made). Otherwise raises :class:`NotAGlobalMinimumError` when
+    :func:`global_minimum_test` (``rtol``) fails.
     ``method`` is passed to :func:`top_eigenpairs` for the matrix-free case; the
     default is this toolkit's Lanczos, which needed fewer products than ARPACK
-    (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (62 vs 72 at
-    (N, d) = (8, 256), 43 vs 52 at (50, 64)) in similar or less time.
+    (``"arpack"``) on the gram in ``benchmarks/bench_sharpness.py`` (63 vs 72 at
+    (N, d) = (8, 256), the explicit residual check included) in less time.
     Same seed, same result.
 
     When G is too large to form (d_N d_0 > 400) and ``structure`` is true, the structure
@@ -273,19 +290,23 @@ def sharpness(
     13.0
     """
     seed = check_seed(seed)
-    product = None
-    if moments is None:  # whitened, T = W_{N:1}: compute the product once for T and for the test
+    _check_rtol(rtol)
+    if moments is None:  # whitened, T = W_{N:1}: a global minimum by definition
         weights = check_weights(weights)
-        product = end_to_end(weights)
-        moments = Moments.whitened(to_numpy(product))
-    weights, moments = resolve_network(weights, moments)
-    _require_minimum(weights, moments, rtol, product)
+        dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
+        if structure and len(weights) <= 2 and dn * d0 > _DENSE_GRAM:  # the reduction needs neither T nor a test
+            with thread_limit(work=product_flops(len(weights), dn, d0)):
+                return _shallow_spectrum(weights, None, tol, seed)
+        moments = Moments.whitened(to_numpy(end_to_end(weights)))  # T for the Lanczos start; no test needed
+    else:
+        weights, moments = resolve_network(weights, moments)
+        _require_minimum(weights, moments, rtol)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
     if dn * d0 <= _DENSE_GRAM:
         return _spectrum(weights, moments, seed, tol, method, structure)
-    with thread_limit(work=product_flops(len(weights), dn, d0)):
+    with thread_limit(work=product_flops(len(weights), dn, d0, whitened=moments.is_whitened)):
         if structure and len(weights) <= 2:
-            return _shallow_spectrum(weights, moments, tol, seed)
+            return _shallow_spectrum(weights, None if moments.is_whitened else moments.sigma_x_sqrt, tol, seed)
         return _spectrum(weights, moments, seed, tol, method, structure)
 
 
@@ -322,7 +343,7 @@ def _spectrum(weights: list[Array], moments: Moments, seed: int, tol: float, met
             matrix = xp.reshape(result.vectors[:, 0], (dn, d0))
             used = result.method + "-gram"
     vector = factors.to_parameters(matrix)
-    norm = float(xp.linalg.vector_norm(flatten(vector)))
+    norm = _norm(vector)
     if norm > 0:
         vector = [d / norm for d in vector]
     else:  # H = 0 (e.g. W = 0 with N >= 3): every vector is an eigenvector

@@ -36,7 +36,7 @@ from ._backend import array_namespace, asarray_like, to_numpy
 from .gram import GramFactors
 from .lanczos import top_eigenpairs
 
-__all__ = ["Shortcut", "shallow_top", "certified_bilinear", "product_flops", "DENSE_SMALL"]
+__all__ = ["Shortcut", "shallow_top", "certified_bilinear", "DENSE_SMALL"]
 
 # Small symmetric matrices up to this size are diagonalized densely (eigh): exact top, ~10 ms at 400.
 DENSE_SMALL = 400
@@ -169,8 +169,3 @@ def certified_bilinear(factors: GramFactors, u: np.ndarray, v: np.ndarray, *, to
     if residual > tol * rho:
         return None
     return Shortcut(rho, matrix, residual, 1, 0, "certified-bounds", max(upper - rho, 0.0), (uu, vv))
-
-
-def product_flops(depth: int, d_n: int, d_0: int, block: int = 1) -> float:
-    """Floating-point operations of one product with G (:meth:`GramFactors.apply`): 2 N d_N d_0 (d_0 + d_N) per column."""
-    return 2.0 * depth * d_n * d_0 * (d_0 + d_n) * block

@@ -148,3 +148,29 @@ def test_auto_falls_back_to_lanczos_when_arpack_returns_no_ritz_pair() -> None:
     assert result.method == "lanczos" and len(result.values) == 1 and not result.converged
     # The unconverged Ritz value still lies inside the spectrum (Cauchy interlacing).
     assert result.values[0] <= np.linalg.eigvalsh(a)[-1] * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_lanczos_through_many_restarts_counts_every_product(k: int) -> None:
+    """A clustered top (relative gaps 1e-3) takes several thick restarts; the one-pass
+    reorthogonalization must keep the Ritz vectors orthonormal and the answer exact, and
+    ``products`` must count every call, the explicit residual checks included."""
+    rng = np.random.default_rng(7)
+    n = 800
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    ev = np.concatenate([rng.uniform(-1.0, 0.9, n - 4), [0.997, 0.998, 0.999, 1.0]])
+    a = (q * ev) @ q.T
+    calls = [0]
+
+    def product(x: np.ndarray) -> np.ndarray:
+        calls[0] += 1
+        return a @ x
+
+    result = top_eigenpairs(product, n, k=k, method="lanczos")
+    assert result.converged and result.products == calls[0] > 2 * 40  # restarts of the 40-vector basis
+    # Residual <= 1e-10 ||A|| (||A|| = 1) bounds each eigenvalue error by the same.
+    np.testing.assert_allclose(result.values, np.sort(ev)[::-1][:k], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(result.vectors.T @ result.vectors, np.eye(k), atol=1e-12)
+    np.testing.assert_allclose(
+        np.linalg.norm(a @ result.vectors - result.vectors * result.values, axis=0), result.residuals, rtol=1e-6, atol=1e-15
+    )

@@ -26,6 +26,7 @@ from wideminima.numeric import (
     sharpness,
 )
 from wideminima.numeric._backend import to_numpy
+from wideminima.numeric.gram import product_flops
 
 EPS = np.finfo(np.float64).eps
 
@@ -62,15 +63,37 @@ def test_output_gram_spectrum_is_the_nonzero_hessian_spectrum(dims: list[int], w
     assert abs(hessian_trace(weights, sigma_x) - np.trace(h)) <= 8 * h.shape[0] * EPS * np.trace(h)
 
 
-def test_matrix_free_gram_equals_the_dense_gram() -> None:
-    rng = np.random.default_rng(4)
-    dims = [4, 3, 5, 3]
-    weights = [rng.standard_normal((dims[k + 1], dims[k])) for k in range(3)]
-    g = output_gram(weights)
-    block = rng.standard_normal((3, 3, 4))
-    out = gram_factors(weights).apply(block).reshape(3, -1)
-    # Same sums, different association: a few ulps of ||G|| ||M||.
-    np.testing.assert_allclose(out, block.reshape(3, -1) @ g.T, rtol=0, atol=64 * EPS * np.linalg.norm(g) * 4)
+@pytest.mark.parametrize("dims", [[4, 3], [4, 5, 3], [4, 3, 5, 3], [4, 2, 6, 3, 3]])
+@pytest.mark.parametrize("whitened", [True, False])
+def test_matrix_free_gram_equals_the_dense_gram(dims: list[int], whitened: bool) -> None:
+    """GramFactors.apply skips L_N = I and (whitened) R_1 = I; it must still be G, for every depth."""
+    rng = np.random.default_rng(len(dims))
+    weights = [rng.standard_normal((dims[k + 1], dims[k])) for k in range(len(dims) - 1)]
+    sigma_x = None if whitened else random_covariance(dims[0], rng, condition=5.0)
+    g = output_gram(weights, sigma_x)
+    block = rng.standard_normal((3, dims[-1], dims[0]))
+    out = gram_factors(weights, sigma_x).apply(block).reshape(3, -1)
+    # Same sums, different association: a few ulps of ||G|| ||M|| (||M|| <= ||block||).
+    np.testing.assert_allclose(out, block.reshape(3, -1) @ g.T, rtol=0, atol=64 * EPS * np.linalg.norm(g) * np.linalg.norm(block))
+    # product_flops is what apply does: count the flops of every matmul it makes.
+    counted = block[:1].view(_CountingArray)
+    _CountingArray.flops = 0
+    gram_factors(weights, sigma_x).apply(counted)
+    assert _CountingArray.flops == product_flops(len(weights), dims[-1], dims[0], whitened=whitened)
+
+
+class _CountingArray(np.ndarray):
+    """An ndarray that adds the flops of every matmul it takes part in to ``flops``."""
+
+    flops = 0
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = [np.asarray(x) for x in inputs]
+        if ufunc is np.matmul:
+            a, b = plain
+            batch = int(np.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), dtype=np.int64))
+            _CountingArray.flops += 2 * batch * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        return getattr(ufunc, method)(*plain, **kwargs).view(_CountingArray)
 
 
 @pytest.mark.parametrize("method", ["auto", "lanczos", "arpack"])
