@@ -143,7 +143,18 @@ class GramFactors:
         (j, i) and columns (t, c), so viewed as (b, d_N n, d_0) its rows are (i, t) for each
         j, which ``left_wide`` contracts: sum_{i,t} L_k[r, i] (M_j R_k)[i, c].
         """
-        return _apply(block, self.left[0, ...], self.right[-1, ...], self.right_wide, self.left_wide, self.whitened, self.depth)
+        if self.depth == 1:  # G M = M Sigma_x
+            return block if self.whitened else block @ self.right[0, ...]
+        xp = array_namespace(block)
+        b, dn, d0 = (int(x) for x in block.shape)
+        out = block @ self.right[-1, ...]  # k = N: L_N = I
+        if self.whitened:  # k = 1: R_1 = I
+            out = out + self.left[0, ...] @ block
+        middle = int(self.right_wide.shape[1]) // d0
+        if middle:
+            products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ self.right_wide, (b, dn * middle, d0))
+            out = out + self.left_wide @ products
+        return out
 
     def dense(self) -> Array:
         """G as a dense (d_N d_0, d_N d_0) matrix (row-major vec), as :func:`gram_matrix` forms it."""
@@ -157,22 +168,6 @@ class GramFactors:
     def to_parameters(self, matrix: Array) -> list[Array]:
         """J^T M = [A_k^T M Sigma_x^{1/2} B_k^T]_k for an output matrix M (d_N, d_0)."""
         return [a.T @ matrix @ bw.T for a, bw in zip(self.after, self.before_whitened)]
-
-
-def _apply(block: Array, first_left: Array, last_right: Array, right_wide: Array, left_wide: Array,
-           whitened: bool, depth: int) -> Array:
-    """G M for the stack ``block`` (b, d_N, d_0): :meth:`GramFactors.apply` in the factors' precision."""
-    if depth == 1:  # G M = M Sigma_x
-        return block if whitened else block @ last_right
-    xp = array_namespace(block)
-    b, dn, d0 = (int(x) for x in block.shape)
-    out = block @ last_right  # k = N: L_N = I
-    out = out + first_left @ block if whitened else out  # k = 1: R_1 = I
-    middle = int(right_wide.shape[1]) // d0
-    if middle:
-        products = xp.reshape(xp.reshape(block, (b * dn, d0)) @ right_wide, (b, dn * middle, d0))
-        out = out + left_wide @ products
-    return out
 
 
 def gram_factors(weights: Sequence[Array], sigma_x: Array = None) -> GramFactors:
