@@ -291,22 +291,21 @@ def sharpness(
     """
     seed = check_seed(seed)
     _check_rtol(rtol)
-    if moments is None:  # whitened, T = W_{N:1}: a global minimum by definition
+    if moments is None:  # whitened, T = W_{N:1}: a global minimum by definition, no test
         weights = check_weights(weights)
-        dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
-        if structure and len(weights) <= 2 and dn * d0 > _DENSE_GRAM:  # the reduction needs neither T nor a test
-            with thread_limit(work=product_flops(len(weights), dn, d0)):
-                return _shallow_spectrum(weights, None, tol, seed)
-        moments = Moments.whitened(to_numpy(end_to_end(weights)))  # T for the Lanczos start; no test needed
     else:
         weights, moments = resolve_network(weights, moments)
         _require_minimum(weights, moments, rtol)
     dn, d0 = int(weights[-1].shape[0]), int(weights[0].shape[1])
+    whitened = moments is None or moments.is_whitened
+    shallow = structure and len(weights) <= 2 and dn * d0 > _DENSE_GRAM  # the reduction needs neither T nor a test
+    if moments is None and not shallow:
+        moments = Moments.whitened(to_numpy(end_to_end(weights)))  # T, for the Lanczos start
     if dn * d0 <= _DENSE_GRAM:
         return _spectrum(weights, moments, seed, tol, method, structure)
-    with thread_limit(work=product_flops(len(weights), dn, d0, whitened=moments.is_whitened)):
-        if structure and len(weights) <= 2:
-            return _shallow_spectrum(weights, None if moments.is_whitened else moments.sigma_x_sqrt, tol, seed)
+    with thread_limit(work=product_flops(len(weights), dn, d0, whitened=whitened)):
+        if shallow:
+            return _shallow_spectrum(weights, None if whitened else moments.sigma_x_sqrt, tol, seed)
         return _spectrum(weights, moments, seed, tol, method, structure)
 
 
