@@ -122,7 +122,7 @@ class MinimumTest:
 
 
 def global_minimum_test(
-    weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None, product: Array | None = None
+    weights: Sequence[Array], moments: Moments | None = None, *, rtol: float | None = None
 ) -> MinimumTest:
     """Decide whether ``weights`` is a global minimum: a relative test tied to rounding.
 
@@ -139,13 +139,12 @@ def global_minimum_test(
     large layers is judged relative to them. The second term is the error of
     T = Sigma_yx Sigma_x^{-1}. The factor 4 covers the subtraction and second-order
     terms. ``rtol`` replaces c for a looser, user-chosen test (e.g. trained weights);
-    it must be finite and >= 0. ``product``: W_{N:1} of these weights when the caller
-    already has it (saves one chain of d^3 products).
+    it must be finite and >= 0.
     """
     _check_rtol(rtol)
     weights, moments = resolve_network(weights, moments)
     xp = array_namespace(*weights)
-    product = to_numpy(end_to_end(weights) if product is None else product)
+    product = to_numpy(end_to_end(weights))
     error = product - moments.target
     # Sigma_x = I: no d_0^3 product with its square root
     residual = float(np.linalg.norm(error if moments.is_whitened else error @ moments.sigma_x_sqrt))
