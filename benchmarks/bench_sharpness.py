@@ -48,9 +48,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from wideminima.numeric import flatten, gauge_minimum, sharpness, top_eigenpairs, unflatten
-from wideminima.numeric.gram import gram_factors
+from wideminima.numeric.gram import gram_factors, product_flops
 from wideminima.numeric.hessian import hessian_operator
-from wideminima.numeric.gram import product_flops
 from wideminima.threads import thread_limit
 
 # Residual tolerances for (a) in the low-accuracy regime: 1e-3, and 3e-2, whose eigenvalue error
